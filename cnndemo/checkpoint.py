@@ -1,0 +1,124 @@
+"""Weights files and their cards, written so that a crash never leaves a broken pair.
+
+Layout of a weights directory (``weights/`` for the shipped models)::
+
+    simplecnn.json                        the card: recipe, results, versions, and the
+                                          name of the weights file it belongs to
+    simplecnn-3f9a2c1d.weights.json       Keras' sharded-weights index (keras >= 3.10)
+    simplecnn-3f9a2c1d_00000.weights.h5   shards of at most 9 MB, so each file stays
+                                          under a Hugging Face Space's 10 MB limit
+
+Saving writes new, uniquely named weight files next to the old ones, then replaces the
+card with ``os.replace`` (atomic on POSIX). The card is the commit point: until it is
+replaced, readers see the old card and the old, complete weights; after, the new ones.
+Files no card refers to any more are removed last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import keras
+
+SHIPPED_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+MAX_SHARD_GB = 0.009  # 9.4 MB: every file under a Space's 10 MB limit without Git LFS
+
+
+class WeightsError(RuntimeError):
+    """Weights or card missing, unreadable or not matching the architecture."""
+
+
+def card_path(directory: str | Path, name: str) -> Path:
+    """Path of the card of registry model ``name`` in ``directory``."""
+    return Path(directory) / f"{name}.json"
+
+
+def read_card(directory: str | Path, name: str) -> dict[str, Any]:
+    """The card of ``name`` as a dict.
+
+    Raises:
+        WeightsError: naming the missing or unreadable file.
+    """
+    path = card_path(directory, name)
+    if not path.is_file():
+        raise WeightsError(
+            f"No trained weights for {name!r}: {path} is missing. "
+            f"Train them with `python -m cnndemo train --model {name}`."
+        )
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise WeightsError(f"Model card {path} is unreadable: {error}") from error
+
+
+def _files_of(directory: Path, weights_file: str) -> list[Path]:
+    index = directory / weights_file
+    stem = weights_file.removesuffix(".weights.json")
+    return [index, *sorted(directory.glob(f"{stem}_*.weights.h5"))]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_weights(model: keras.Model, directory: str | Path, name: str) -> dict[str, Any]:
+    """Load the weights named by the card of ``name`` into ``model``; return the card.
+
+    Raises:
+        WeightsError: card or weights missing, checksum mismatch, or wrong architecture.
+    """
+    directory = Path(directory)
+    card = read_card(directory, name)
+    weights_file = card.get("weights_file")
+    if not weights_file or not (directory / weights_file).is_file():
+        raise WeightsError(f"Weights file {directory / str(weights_file)} named by {card_path(directory, name)} is missing.")
+    for path in _files_of(directory, weights_file):
+        expected = card.get("weights_sha256", {}).get(path.name)
+        if expected is not None and _sha256(path) != expected:
+            raise WeightsError(f"Weights file {path} is corrupt (its SHA-256 does not match the card).")
+    try:
+        model.load_weights(directory / weights_file)
+    except Exception as error:  # Keras raises ValueError / KeyError / OSError variously
+        raise WeightsError(f"Could not load {directory / weights_file} into {model.name}: {error}") from error
+    return card
+
+
+def save_weights(model: keras.Model, card: dict[str, Any], directory: str | Path, name: str) -> Path:
+    """Save ``model``'s weights and ``card`` into ``directory`` atomically; return the card path.
+
+    The card gains ``weights_file`` and ``weights_sha256``. Old weights of ``name`` are
+    deleted only after the new card is in place.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    old_files: list[Path] = []
+    if card_path(directory, name).is_file():
+        try:
+            old_card = json.loads(card_path(directory, name).read_text())
+            old_files = _files_of(directory, old_card["weights_file"])
+        except (OSError, json.JSONDecodeError, KeyError):
+            pass
+
+    weights_file = f"{name}-{uuid.uuid4().hex[:8]}.weights.json"
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".saving-") as staging:
+        model.save_weights(Path(staging) / weights_file, max_shard_size=MAX_SHARD_GB)
+        staged = _files_of(Path(staging), weights_file)
+        card = {**card, "weights_file": weights_file, "weights_sha256": {p.name: _sha256(p) for p in staged}}
+        # Shards first, index next, card last: each os.replace is atomic, the card commits.
+        for path in staged[1:] + staged[:1]:
+            os.replace(path, directory / path.name)
+        tmp_card = Path(staging) / f"{name}.json"
+        tmp_card.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        with open(tmp_card, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_card, card_path(directory, name))
+    for path in old_files:
+        if path.name not in card["weights_sha256"]:
+            path.unlink(missing_ok=True)
+    return card_path(directory, name)

@@ -1,0 +1,111 @@
+"""Activations and digits -> pictures, with numpy and Pillow only (no pyplot in a server).
+
+Every function returns a ``PIL.Image.Image`` in RGB (or L) and keeps no state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+# Viridis at 9 evenly spaced stops (matplotlib's values), interpolated to 256 entries.
+_VIRIDIS_STOPS = np.array(
+    [
+        [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
+        [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+    ],
+    dtype=np.float32,
+)
+VIRIDIS = np.stack(
+    [np.interp(np.linspace(0, 8, 256), np.arange(9), _VIRIDIS_STOPS[:, c]) for c in range(3)], axis=1
+).round().astype(np.uint8)
+
+
+# Palette for "P" pictures: 255 viridis levels, then white (index 255) for gaps.
+_PALETTE = np.concatenate([VIRIDIS[np.round(np.linspace(0, 255, 255)).astype(int)], [[255, 255, 255]]]).astype(np.uint8).tobytes()
+
+
+def _normalise(maps: np.ndarray, scale: str) -> np.ndarray:
+    """float (..., n) -> float32 in [0, 1], per map (last axis) or over the whole layer."""
+    axes = tuple(range(maps.ndim - 1))
+    if scale == "layer":
+        low, high = float(maps.min()), float(maps.max())
+    else:
+        low, high = maps.min(axis=axes, keepdims=True), maps.max(axis=axes, keepdims=True)
+    return ((maps - low) / np.maximum(high - low, 1e-6)).astype(np.float32)
+
+
+def feature_grid(
+    activation: np.ndarray,
+    max_maps: int = 64,
+    columns: int = 8,
+    width_px: int = 768,
+    gap_px: int = 2,
+    scale: str = "map",
+) -> Image.Image:
+    """Feature maps of one layer as one RGB grid picture (viridis: dark = low, yellow = high).
+
+    Args:
+        activation: float (H, W, C) maps of a conv/pool layer, or (C,) units of a dense layer
+            (shown as C coloured squares).
+        max_maps: show at most this many channels (the first ones).
+        columns: grid columns for maps (dense units use a near-square grid).
+        width_px: width of the returned picture.
+        scale: "map" stretches each map to its own range; "layer" uses one range for all.
+
+    Returns:
+        A palette ("P") picture about ``width_px`` wide (small and fast to encode as PNG).
+    """
+    activation = np.asarray(activation, dtype=np.float32)
+    if activation.ndim == 1:  # dense: one cell per unit
+        units = activation.shape[0]
+        columns = int(np.ceil(np.sqrt(units * 2)))  # twice as wide as tall
+        rows = int(np.ceil(units / columns))
+        padded = np.full(rows * columns, np.nan, np.float32)
+        padded[:units] = _normalise(activation[None, :], "layer")[0]
+        cells = padded.reshape(rows, columns)
+        rgb = VIRIDIS[np.round(np.nan_to_num(cells, nan=0.0) * 255).astype(np.uint8)]
+        rgb[np.isnan(cells)] = 255
+        cell = max(4, width_px // columns)
+        return Image.fromarray(rgb).resize((columns * cell, rows * cell), Image.Resampling.NEAREST)
+
+    if activation.ndim != 3:
+        raise ValueError(f"Expected activations of shape (H, W, C) or (C,). Received: {activation.shape}.")
+    maps = activation[:, :, :max_maps]
+    height, width, count = maps.shape
+    columns = min(columns, count)
+    rows = int(np.ceil(count / columns))
+    target = max(1, (width_px - gap_px * (columns - 1)) // columns)
+    step = int(np.ceil(height / target)) if height > target else 1
+    levels = np.round(_normalise(maps[::step, ::step], scale) * 254).astype(np.uint8)  # (h, w, n)
+    if height <= target:  # enlarge by an integer factor, pixels kept sharp
+        factor = max(1, target // height)
+        levels = levels.repeat(factor, axis=0).repeat(factor, axis=1)
+    cell_h, cell_w = levels.shape[:2]
+    # (h, w, n) -> (rows, columns, h + gap, w + gap) -> one picture; index 255 is the white gap
+    cells = np.full((rows * columns, cell_h + gap_px, cell_w + gap_px), 255, np.uint8)
+    cells[:count, :cell_h, :cell_w] = levels.transpose(2, 0, 1)
+    grid = cells.reshape(rows, columns, cell_h + gap_px, cell_w + gap_px).transpose(0, 2, 1, 3)
+    grid = grid.reshape(rows * (cell_h + gap_px), columns * (cell_w + gap_px))[:-gap_px or None, :-gap_px or None]
+    picture = Image.fromarray(np.ascontiguousarray(grid), mode="L").convert("P")
+    picture.putpalette(_PALETTE)
+    return picture
+
+
+def digit_picture(image: np.ndarray, side_px: int = 224) -> Image.Image:
+    """A float (H, W[, 1]) image in [0, 1] (the model's input) as an L picture, pixels kept sharp."""
+    array = np.asarray(image, dtype=np.float32).reshape(image.shape[0], image.shape[1])
+    picture = Image.fromarray(np.round(np.clip(array, 0, 1) * 255).astype(np.uint8), mode="L")
+    resample = Image.Resampling.NEAREST if side_px >= array.shape[0] else Image.Resampling.BOX
+    return picture.resize((side_px, side_px), resample)
+
+
+def grey_picture(array: np.ndarray, side_px: int = 160) -> Image.Image:
+    """A uint8 (H, W) grey array fitted into a ``side_px`` square (for preprocessing steps)."""
+    picture = Image.fromarray(np.asarray(array, dtype=np.uint8), mode="L")
+    scale = side_px / max(picture.size)
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    picture = picture.resize(size, Image.Resampling.NEAREST if scale >= 1 else Image.Resampling.BOX)
+    canvas = Image.new("L", (side_px, side_px), 0)
+    canvas.paste(picture, ((side_px - size[0]) // 2, (side_px - size[1]) // 2))
+    return canvas
