@@ -121,6 +121,29 @@ class Predictor:
             predictor.add(name, model, card, label=model_info(name).display_name)
         return predictor
 
+    def add_saved(self, directory: str | Path) -> list[str]:
+        """Load every model saved from the Train tab in ``directory`` as ``"<name>:saved"``.
+
+        Broken or foreign files are skipped (returned keys say what loaded); shipped
+        entries are never replaced.
+        """
+        loaded = []
+        for name in list_models():
+            card_file = Path(directory) / f"{name}.json"
+            if not card_file.is_file():
+                continue
+            model = create_model(name, dtype=self.precision)
+            try:
+                card = load_weights(model, directory, name)
+            except WeightsError:
+                continue
+            accuracy = card.get("test_accuracy")
+            when = str(card.get("trained_at", ""))[:16].replace("T", " ")
+            label = f"{model_info(name).display_name} · your saved model ({when}, {accuracy:.1%}) · 내 모델"
+            self.add(f"{name}:saved", model, card, label=label)
+            loaded.append(f"{name}:saved")
+        return loaded
+
     def add(self, key: str, model: Any, card: dict[str, Any], label: str) -> LoadedModel:
         """Register (or replace) a model under ``key``, compile and warm its forward pass."""
         forward, layer_names = build_forward(model)

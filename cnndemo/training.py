@@ -101,7 +101,8 @@ class TrainEvent:
     """One progress report.
 
     Attributes:
-        kind: "start", "batch", "validation", "epoch" or "end".
+        kind: "start", "batch", "validation", "epoch", "evaluate" (testing on the 10,000
+            test images; ``seen``/``total`` count test images) or "end".
         epoch: 1-based epoch in progress.
         step: 1-based step within the epoch.
         steps_per_epoch: steps in one epoch.
@@ -110,6 +111,8 @@ class TrainEvent:
         images_per_s: training throughput since the start, excluding validation time.
         eta_s: estimated seconds left.
         loss, accuracy: running means over the epoch so far (Keras batch logs).
+        smooth_loss, smooth_accuracy: per-batch values, exponentially smoothed across
+            epochs (no jump at epoch boundaries): what the curves plot.
         val_loss, val_accuracy: set on "validation" and "epoch" events.
     """
 
@@ -125,6 +128,8 @@ class TrainEvent:
     accuracy: float | None = None
     val_loss: float | None = None
     val_accuracy: float | None = None
+    smooth_loss: float | None = None
+    smooth_accuracy: float | None = None
 
     @property
     def fraction(self) -> float:
@@ -205,11 +210,26 @@ class TrainResult:
         }
 
 
-def predict_probabilities(model: Any, images: np.ndarray, batch_size: int = 250) -> np.ndarray:
-    """Float32 (n, 10) probabilities for float32 (n, 28, 28, 1) images, via compiled batches."""
-    chunks = [np.asarray(model.predict_on_batch(images[i : i + batch_size]), dtype=np.float32)
-              for i in range(0, len(images), batch_size)]
+def predict_probabilities(
+    model: Any, images: np.ndarray, batch_size: int = 250, on_chunk: Callable[[int], None] | None = None
+) -> np.ndarray:
+    """Float32 (n, 10) probabilities for float32 (n, 28, 28, 1) images, via compiled batches.
+
+    ``on_chunk(done)`` is called after each batch with the number of images done so far.
+    """
+    chunks = []
+    for start in range(0, len(images), batch_size):
+        chunks.append(np.asarray(model.predict_on_batch(images[start : start + batch_size]), dtype=np.float32))
+        if on_chunk is not None:
+            on_chunk(start + len(chunks[-1]))
     return np.concatenate(chunks) if chunks else np.zeros((0, 10), np.float32)
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: int = 10) -> np.ndarray:
+    """int64 (classes, classes): row = true digit, column = predicted digit."""
+    matrix = np.zeros((classes, classes), np.int64)
+    np.add.at(matrix, (labels.astype(np.int64), predictions.astype(np.int64)), 1)
+    return matrix
 
 
 def loss_and_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -309,7 +329,7 @@ def train(
     model = create_model(config.model, dtype=precision)
     compile_model(model, config, total_steps, steps_per_epoch)
     progress = _ProgressCallback(config, emit, stop, x_val, y_val, steps_per_epoch, event_interval_s)
-    emit(TrainEvent("start", epoch=1, steps_per_epoch=steps_per_epoch, total=total_steps * 0 + len(x_train) * config.epochs))
+    emit(TrainEvent("start", epoch=1, steps_per_epoch=steps_per_epoch, total=len(x_train) * config.epochs))
 
     started = time.perf_counter()
     model.fit(make_training_dataset(x_train, y_train, config), epochs=config.epochs, verbose=0, callbacks=[progress])
@@ -334,7 +354,11 @@ def train(
             f"(now {config.learning_rate:g})."
         )
     else:
-        probabilities = predict_probabilities(model, x_test)
+        def on_chunk(done: int) -> None:
+            emit(TrainEvent("evaluate", epoch=progress.epoch, step=progress.step, steps_per_epoch=steps_per_epoch,
+                            seen=done, total=len(x_test)))
+
+        probabilities = predict_probabilities(model, x_test, on_chunk=on_chunk)
         result.test_probabilities = probabilities
         result.test_predictions = probabilities.argmax(axis=1)
         result.test_loss, result.test_accuracy = loss_and_accuracy(probabilities, mnist.y_test)
@@ -361,8 +385,7 @@ class _ProgressCallback:
                 self.config, self.emit, self.stop_flag = config, emit, stop
                 self.x_val, self.y_val = x_val, y_val
                 self.steps_per_epoch, self.interval = steps_per_epoch, interval
-                self.total = len_train = config.train_images * config.epochs
-                del len_train
+                self.total = config.train_images * config.epochs
                 self.seen = self.epoch = self.step = self.epochs_completed = 0
                 self.status, self.bad_loss = "finished", None
                 self.history: list[TrainEvent] = []
@@ -370,6 +393,8 @@ class _ProgressCallback:
                 self.train_time = 0.0
                 self.last_emit = 0.0
                 self.logs: dict = {}
+                self.smooth: dict[str, float] = {}
+                self.previous_means: dict[str, float] = {}
 
             def images_per_s(self) -> float:
                 return self.seen / self.train_time if self.train_time > 0 else 0.0
@@ -380,8 +405,21 @@ class _ProgressCallback:
                     kind, epoch=self.epoch, step=self.step, steps_per_epoch=self.steps_per_epoch,
                     seen=self.seen, total=self.total, images_per_s=rate,
                     eta_s=(self.total - self.seen) / rate if rate else 0.0,
-                    loss=self.logs.get("loss"), accuracy=self.logs.get("accuracy"), **extra,
+                    loss=self.logs.get("loss"), accuracy=self.logs.get("accuracy"),
+                    smooth_loss=self.smooth.get("loss"), smooth_accuracy=self.smooth.get("accuracy"), **extra,
                 )
+
+            def _update_smooth(self) -> None:
+                # Keras logs running means within an epoch; recover this batch's value and
+                # smooth it exponentially so curves carry on across epoch boundaries.
+                for key in ("loss", "accuracy"):
+                    if key not in self.logs:
+                        continue
+                    mean, step = self.logs[key], self.step
+                    batch_value = mean if step == 1 else step * mean - (step - 1) * self.previous_means.get(key, mean)
+                    self.previous_means[key] = mean
+                    alpha = 0.1 if key in self.smooth else 1.0
+                    self.smooth[key] = (1 - alpha) * self.smooth.get(key, batch_value) + alpha * batch_value
 
             def on_epoch_begin(self, epoch, logs=None):
                 self.epoch, self.step = epoch + 1, 0
@@ -402,11 +440,12 @@ class _ProgressCallback:
                     self.status, self.bad_loss = "diverged", loss
                     self.model.stop_training = True
                     return
+                self._update_smooth()
                 if self.stop_flag.is_set():
                     self.status = "stopped"
                     self.model.stop_training = True
-                last_step = self.step == self.steps_per_epoch
-                if self.x_val.size and self.step % self.validate_every == 0 and not last_step and self.status == "finished":
+                near_end = self.step > self.steps_per_epoch - self.validate_every // 2  # the epoch end validates
+                if self.x_val.size and self.step % self.validate_every == 0 and not near_end and self.status == "finished":
                     self._validate("validation")
                 elif now - self.last_emit >= self.interval or self.status == "stopped":
                     self.last_emit = now

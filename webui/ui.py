@@ -10,9 +10,11 @@ from __future__ import annotations
 import gradio as gr
 from PIL import Image
 
+from cnndemo.jobs import TrainingManager
 from cnndemo.predictor import Predictor
 from webui import analysis
 from webui.drawpad import drawpad
+from webui.train_tab import build_train_tab
 
 CSS = """
 #prediction .output-class { font-size: 2.6rem; }
@@ -26,9 +28,15 @@ def model_choices(predictor: Predictor) -> list[tuple[str, str]]:
     return [(predictor.get(key).label, key) for key in predictor.keys()]
 
 
-def build_draw_tab(predictor: Predictor) -> None:
-    """Add the Draw tab's components and events to the current Blocks."""
-    first = predictor.keys()[0]
+def default_model_key(predictor: Predictor) -> str:
+    """The model selected when a page opens: a model saved from the Train tab, else SimpleCNN."""
+    saved = [key for key in predictor.keys() if key.endswith(":saved")]
+    return saved[-1] if saved else predictor.keys()[0]
+
+
+def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
+    """Add the Draw tab's components and events to the current Blocks; return its model dropdown."""
+    first = default_model_key(predictor)
     digit_state = gr.State(None)  # float32 (28, 28, 1) of the last drawing, per session
 
     with gr.Row(elem_classes="cnndemo-row"):
@@ -101,8 +109,9 @@ def build_draw_tab(predictor: Predictor) -> None:
                show_progress="hidden")
     upload.change(on_upload, [upload, model, layer], outputs, api_visibility="private", show_progress="hidden")
     layer.input(on_layer, [digit_state, model, layer], feature_map, api_visibility="private", show_progress="hidden")
-    model.input(on_model, [digit_state, model], [layer, architecture, *outputs], api_visibility="private",
-                show_progress="hidden")
+    model.change(on_model, [digit_state, model], [layer, architecture, *outputs], api_visibility="private",
+                 show_progress="hidden")
+    return model
 
 
 def build_api(predictor: Predictor) -> None:
@@ -137,8 +146,8 @@ def build_api(predictor: Predictor) -> None:
     api_button.click(classify, [api_image, api_model], api_label, api_name="classify")
 
 
-def build_demo(predictor: Predictor) -> gr.Blocks:
-    """The whole app around an already-loaded predictor."""
+def build_demo(predictor: Predictor, manager: TrainingManager) -> gr.Blocks:
+    """The whole app around an already-loaded predictor and a training manager."""
     with gr.Blocks(title="cnndemo · CNN classroom") as demo:
         gr.Markdown(
             "# cnndemo · CNN classroom\n"
@@ -146,7 +155,12 @@ def build_demo(predictor: Predictor) -> gr.Blocks:
             "· 숫자를 그리고 모델을 고르면 예측과 각 층의 특징 맵을 볼 수 있습니다.  \n"
             f"Running on **{predictor.device}**, precision **{predictor.precision}**."
         )
-        with gr.Tab("Draw · 그리기", id="draw"):
-            build_draw_tab(predictor)
+        with gr.Tabs():
+            with gr.Tab("Draw · 그리기", id="draw"):
+                draw_model = build_draw_tab(predictor)
+            with gr.Tab("Train · 학습", id="train"):
+                build_train_tab(predictor, manager, draw_model)
         build_api(predictor)
+        # Models trained since start-up are not in the choices the page was built with.
+        demo.load(lambda: gr.Dropdown(choices=model_choices(predictor)), None, draw_model, api_visibility="private")
     return demo

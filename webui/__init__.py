@@ -1,0 +1,1 @@
+"""Browser-side widgets for the cnndemo Gradio app (see webui.drawpad)."""
