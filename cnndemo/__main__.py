@@ -11,7 +11,7 @@ import json
 import sys
 from dataclasses import fields
 
-from cnndemo.registry import list_models, model_info
+from cnndemo.registry import list_models, model_info, resolve_name
 
 
 def _print_event(event) -> None:
@@ -66,8 +66,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from cnndemo.training import loss_and_accuracy, predict_probabilities
 
     configure_devices()
+    try:
+        names = [resolve_name(name) for name in args.models] or list_models()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     mnist = load_mnist()
-    for name in args.models or list_models():
+    for name in names:
         model = create_model(name, dtype=choose_precision(args.precision))
         card = load_weights(model, args.weights, name)
         probabilities = predict_probabilities(model, to_model_input(mnist.x_test))
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_train)
 
     p = commands.add_parser("evaluate", help="test loss and accuracy of saved weights on the 10,000 test images")
-    p.add_argument("models", nargs="*", choices=[[]] + list_models() if False else None)
+    p.add_argument("models", nargs="*", metavar="MODEL", help=f"any of {list_models()} (default: all)")
     p.add_argument("--weights", default=str(SHIPPED_WEIGHTS_DIR))
     p.add_argument("--precision", choices=PRECISIONS, default="float32")
     p.set_defaults(func=_cmd_evaluate)

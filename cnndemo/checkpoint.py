@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -118,7 +120,13 @@ def save_weights(model: keras.Model, card: dict[str, Any], directory: str | Path
         with open(tmp_card, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_card, card_path(directory, name))
-    for path in old_files:
-        if path.name not in card["weights_sha256"]:
+    # Remove what no card refers to any more: the previous save's files, and the leftovers
+    # of a save that was killed before its card was replaced (staging older than an hour).
+    keep = set(card["weights_sha256"])
+    for path in [*old_files, *directory.glob(f"{name}-*.weights.json"), *directory.glob(f"{name}-*_*.weights.h5")]:
+        if path.name not in keep:
             path.unlink(missing_ok=True)
+    for staging_dir in directory.glob(".saving-*"):
+        if time.time() - staging_dir.stat().st_mtime > 3600:
+            shutil.rmtree(staging_dir, ignore_errors=True)
     return card_path(directory, name)

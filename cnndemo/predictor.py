@@ -29,8 +29,11 @@ class ModelOutput:
 
     Attributes:
         probabilities: float32 (10,), sums to 1.
-        activations: layer name -> float32 array, (H, W, C) for image-like layers and
-            (C,) for dense ones, batch axis removed; in layer order.
+        activations: layer name -> array in the model's compute dtype (float32, or
+            bfloat16 under a mixed policy: cast with ``np.asarray(a, np.float32)`` where
+            needed), (H, W, C) for image-like layers and (C,) for dense ones, batch axis
+            removed; in layer order. Left uncast so the pass stays cheap: only the layer
+            on screen is ever converted.
         seconds: wall time of the forward pass.
     """
 
@@ -68,7 +71,8 @@ class LoadedModel:
 
 
 def build_forward(model: Any) -> tuple[Any, list[str]]:
-    """A ``tf.function`` mapping float32 (1, 28, 28, 1) -> (probabilities, activations...)."""
+    """A ``tf.function`` mapping float32 (1, 28, 28, 1) -> every computing layer's output
+    (the last one being the float32 probabilities), in the layers' compute dtype."""
     import keras
     import tensorflow as tf
 
@@ -78,7 +82,7 @@ def build_forward(model: Any) -> tuple[Any, list[str]]:
 
     @tf.function(input_signature=[spec])
     def forward(images):
-        return [tf.cast(output, tf.float32) for output in extractor(images, training=False)]
+        return extractor(images, training=False)
 
     return forward, [layer.name for layer in layers]
 
@@ -185,7 +189,7 @@ class Predictor:
         outputs = [output.numpy()[0] for output in entry.forward(batch)]
         seconds = time.perf_counter() - started
         return ModelOutput(
-            probabilities=outputs[-1],
+            probabilities=np.asarray(outputs[-1], np.float32),
             activations=dict(zip(entry.layer_names, outputs)),
             seconds=seconds,
         )

@@ -113,13 +113,17 @@ def _ink_bbox(ink: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def _check_not_a_dot(ink: np.ndarray, bbox: tuple[int, int, int, int]) -> None:
+    """Refuse specks (under 3 px) and small, round, filled blobs: a tap, not a digit.
+
+    A digit may be tiny on a huge canvas; only its shape tells it from a dot.
+    """
     top, left, bottom, right = bbox
     height, width = bottom - top, right - left
     side = max(ink.shape)
     filled = float((ink[top:bottom, left:right] > INK_LEVEL).mean())
     small = max(height, width) < 0.15 * side
     roundish = max(height, width) < 1.6 * min(height, width)
-    if max(height, width) < max(3, 0.04 * side) or (small and roundish and filled > 0.6):
+    if max(height, width) < 3 or (small and roundish and filled > 0.6):
         raise EmptyDrawingError("That looks like a single dot. Draw a whole digit (0-9), as large as you like.")
 
 

@@ -39,8 +39,9 @@ def feature_grid(
     activation: np.ndarray,
     max_maps: int = 64,
     columns: int = 8,
-    width_px: int = 768,
-    gap_px: int = 2,
+    min_cell_px: int = 28,
+    max_cell_px: int = 96,
+    gap_px: int = 1,
     scale: str = "map",
 ) -> Image.Image:
     """Feature maps of one layer as one RGB grid picture (viridis: dark = low, yellow = high).
@@ -50,11 +51,14 @@ def feature_grid(
             (shown as C coloured squares).
         max_maps: show at most this many channels (the first ones).
         columns: grid columns for maps (dense units use a near-square grid).
-        width_px: width of the returned picture.
+        min_cell_px, max_cell_px: maps are shown at their own size, enlarged by a whole
+            factor when smaller than ``min_cell_px`` and reduced when larger than
+            ``max_cell_px``. The picture stays small (fast to encode and send); let the
+            browser scale it up with ``image-rendering: pixelated``.
         scale: "map" stretches each map to its own range; "layer" uses one range for all.
 
     Returns:
-        A palette ("P") picture about ``width_px`` wide (small and fast to encode as PNG).
+        A palette ("P") picture (small and fast to encode as PNG).
     """
     activation = np.asarray(activation, dtype=np.float32)
     if activation.ndim == 1:  # dense: one cell per unit
@@ -66,7 +70,7 @@ def feature_grid(
         cells = padded.reshape(rows, columns)
         rgb = VIRIDIS[np.round(np.nan_to_num(cells, nan=0.0) * 255).astype(np.uint8)]
         rgb[np.isnan(cells)] = 255
-        cell = max(4, width_px // columns)
+        cell = max(4, min_cell_px // 2)
         return Image.fromarray(rgb).resize((columns * cell, rows * cell), Image.Resampling.NEAREST)
 
     if activation.ndim != 3:
@@ -75,12 +79,15 @@ def feature_grid(
     height, width, count = maps.shape
     columns = min(columns, count)
     rows = int(np.ceil(count / columns))
-    target = max(1, (width_px - gap_px * (columns - 1)) // columns)
-    step = int(np.ceil(height / target)) if height > target else 1
-    levels = np.round(_normalise(maps[::step, ::step], scale) * 254).astype(np.uint8)  # (h, w, n)
-    if height <= target:  # enlarge by an integer factor, pixels kept sharp
-        factor = max(1, target // height)
-        levels = levels.repeat(factor, axis=0).repeat(factor, axis=1)
+    if width < min_cell_px:
+        cell_w = width * int(np.ceil(min_cell_px / width))
+    else:
+        cell_w = min(width, max_cell_px)
+    cell_h = max(1, round(cell_w * height / width))
+    # Nearest-neighbour resampling by index arrays: any size, sharp pixels, no per-map loop.
+    row_index = (np.arange(cell_h) * height // cell_h).astype(np.intp)
+    col_index = (np.arange(cell_w) * width // cell_w).astype(np.intp)
+    levels = np.round(_normalise(maps[row_index][:, col_index], scale) * 254).astype(np.uint8)  # (h, w, n)
     cell_h, cell_w = levels.shape[:2]
     # (h, w, n) -> (rows, columns, h + gap, w + gap) -> one picture; index 255 is the white gap
     cells = np.full((rows * columns, cell_h + gap_px, cell_w + gap_px), 255, np.uint8)

@@ -300,6 +300,7 @@ def train(
     event_interval_s: float = 0.25,
     max_epochs: int = MAX_EPOCHS,
     max_train_images: int = TRAIN_IMAGES,
+    evaluate: bool = True,
 ) -> TrainResult:
     """Train a fresh model of ``config.model`` on MNIST; return a :class:`TrainResult`.
 
@@ -310,6 +311,7 @@ def train(
         stop: when set, training ends after the current batch, keeping its weights.
         mnist: the data (default: the bundled files).
         max_epochs, max_train_images: operator caps (a Space or kiosk may lower them).
+        evaluate: test on the 10,000 test images at the end (benchmarks turn it off).
     """
     import keras
 
@@ -353,6 +355,8 @@ def train(
             f"step {progress.step}. Nothing was saved. Try a smaller learning rate "
             f"(now {config.learning_rate:g})."
         )
+    elif not evaluate:
+        result.message = f"Trained on {result.images_seen:,} images in {train_seconds:.0f} s (not evaluated)."
     else:
         def on_chunk(done: int) -> None:
             emit(TrainEvent("evaluate", epoch=progress.epoch, step=progress.step, steps_per_epoch=steps_per_epoch,

@@ -48,6 +48,22 @@ def decode_data_url(value: str | None) -> Image.Image | None:
         raise BadPictureError(f"The drawing could not be read ({error}).") from error
 
 
+def open_picture(path: str) -> Image.Image:
+    """Open an uploaded file as a picture, with plain-sentence errors (``gr.Error`` by the caller).
+
+    Raises:
+        BadPictureError: not a picture, or absurdly large.
+    """
+    try:
+        picture = Image.open(path)
+        picture.load()
+        return picture
+    except Image.DecompressionBombError as error:
+        raise BadPictureError("That picture is far too large. Send a smaller picture of one digit.") from error
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise BadPictureError("That file is not a picture (PNG, JPEG, GIF or WebP). Send a picture of a digit.") from error
+
+
 @dataclass
 class Analysis:
     """Everything the Draw tab shows for one picture and one model."""

@@ -185,6 +185,7 @@ function emit() {
   }
 }
 function pos(e) {
+  // Displayed size may differ from SIZE (max-width: 100%, zoom): map back.
   const r = canvas.getBoundingClientRect();
   const x = (e.clientX - r.left) * SIZE / (r.width || SIZE);
   const y = (e.clientY - r.top) * SIZE / (r.height || SIZE);
@@ -303,8 +304,8 @@ _CSS = """
   color: var(--body-text-color, inherit); }
 .drawpad-canvas { display: block; width: {SIZE}px; max-width: 100%; height: auto;
   aspect-ratio: 1 / 1; background: #000; touch-action: none;
-  cursor: crosshair; border-radius: 6px;
-  border: 1px solid var(--border-color-primary, #444); box-sizing: border-box; }
+  cursor: crosshair; border-radius: 6px; border: none; padding: 0;
+  box-shadow: 0 0 0 1px var(--border-color-primary, #444); }
 .drawpad-tools { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
 .drawpad-tools button { min-height: 36px; min-width: 44px; padding: 4px 10px;
   border-radius: 6px; cursor: pointer; font: inherit;

@@ -18,8 +18,8 @@ from webui.train_tab import build_train_tab
 
 CSS = """
 #prediction .output-class { font-size: 2.6rem; }
-.cnndemo-small img { image-rendering: pixelated; }
-@media (max-width: 820px) { .cnndemo-row { flex-direction: column !important; } }
+.cnndemo-small img, #feature-map img { image-rendering: pixelated; }
+@media (max-width: 600px) { .cnndemo-row { flex-direction: column !important; } }
 """
 
 
@@ -63,7 +63,7 @@ def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
             gr.Markdown("Bright = strong response. Each square is one filter's feature map.\n\n"
                         "밝을수록 강하게 반응한 곳입니다. 사각형 하나가 필터 하나의 특징 맵입니다.")
         with gr.Column(scale=5):
-            feature_map = gr.Image(label="Feature maps", elem_id="feature-map", format="png",
+            feature_map = gr.Image(label="Feature maps", elem_id="feature-map", format="png", height=420,
                                    interactive=False, buttons=["fullscreen"])
     with gr.Accordion("Architecture · 구조", open=False):
         architecture = gr.Dataframe(analysis.architecture_rows(predictor, first), headers=analysis.ARCHITECTURE_HEADERS,
@@ -117,29 +117,33 @@ def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
 def build_api(predictor: Predictor) -> None:
     """The named endpoint ``/classify``: image file + model name -> top-k (gr.Label format)."""
 
-    def classify(image: Image.Image | None, model: str) -> dict[str, float]:
+    def classify(image: str | None, model: str) -> dict[str, float]:
         """Classify a picture of a handwritten digit.
 
         Args:
-            image: a picture of one digit, any size; dark-on-light or light-on-dark.
+            image: an image file (PNG, JPEG, ...) of one digit, any size; dark-on-light or light-on-dark.
             model: "SimpleCNN", "AlexNet" or "VGG16" (or a key shown in the Draw tab).
 
         Returns:
             The top-5 digits and their probabilities.
         """
-        if image is None:
+        if not image:
             raise gr.Error("No image was sent. Send a picture of a digit.")
         try:
             key = predictor.get(model).key
         except ValueError as error:
             raise gr.Error(str(error)) from error
-        result = analysis.analyse_picture(predictor, key, image, None)
+        try:
+            picture = analysis.open_picture(image)
+        except analysis.BadPictureError as error:
+            raise gr.Error(str(error)) from error
+        result = analysis.analyse_picture(predictor, key, picture, None)
         if result.top_k is None:
             raise gr.Error(result.message.replace("*", ""))
         return result.top_k
 
     with gr.Row(visible=False):
-        api_image = gr.Image(type="pil", label="image")
+        api_image = gr.File(type="filepath", label="image")
         api_model = gr.Textbox(label="model", value="SimpleCNN")
         api_label = gr.Label(label="prediction")
         api_button = gr.Button("classify")

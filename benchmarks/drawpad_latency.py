@@ -1,0 +1,218 @@
+"""Pointer-up -> label-updated latency: webui.drawpad vs gr.Sketchpad.
+
+Launches two Gradio apps in this process on loopback (our drawpad demo and an
+equivalent gr.Sketchpad demo, both with a Python .change handler that counts
+ink pixels and returns a gr.Label), then in headless Debian chromium draws N
+short mouse strokes on each and measures, inside the page, the time from the
+pointerup event (a capturing window listener, performance.now()) to the moment
+the label's text changes (MutationObserver on #out).
+
+    python benchmarks/drawpad_latency.py            # 25 strokes each
+    python benchmarks/drawpad_latency.py --strokes 40 --skip-sketchpad
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
+
+from webui.demo_drawpad import build_demo as build_drawpad_demo  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+# Installed in the page: records pointerup time and the first label change after it.
+PROBE_JS = """
+() => {
+  const out = document.querySelector('#out');
+  const text = () => {
+    const h = out.querySelector('h2.output-class');
+    return h ? h.textContent : '';
+  };
+  const lat = { t_up: null, prev: null, results: [] };
+  window.__lat = lat;
+  window.addEventListener('pointerup', () => {
+    lat.prev = text();
+    lat.t_up = performance.now();
+  }, true);
+  new MutationObserver(() => {
+    if (lat.t_up === null) return;
+    const t = text();
+    if (t !== lat.prev && t !== '') {
+      lat.results.push(performance.now() - lat.t_up);
+      lat.t_up = null;
+    }
+  }).observe(out, { subtree: true, childList: true, characterData: true });
+}
+"""
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def build_sketchpad_demo() -> gr.Blocks:
+    def handler(value):
+        comp = None if value is None else value.get("composite")
+        if comp is None:
+            return {"empty canvas": 1.0}
+        ink = int((np.asarray(comp)[..., :3].mean(axis=-1) < 128).sum())
+        return {f"ink pixels: {ink}": 1.0}
+
+    with gr.Blocks(title="sketchpad baseline") as demo:
+        pad = gr.Sketchpad(
+            elem_id="sketch",
+            type="numpy",
+            canvas_size=(280, 280),
+            brush=gr.Brush(default_size=9, colors=["#000000"], color_mode="fixed"),
+        )
+        out = gr.Label(elem_id="out", label="Result")
+        pad.change(handler, inputs=pad, outputs=out, show_progress="hidden")
+    return demo
+
+
+def stroke_points(k: int, w: float, h: float) -> list[tuple[float, float]]:
+    """Short diagonal stroke number k on a 5x5 grid (no overlap between strokes)."""
+    col, row = k % 5, (k // 5) % 5
+    x0 = w * (0.06 + 0.19 * col)
+    y0 = h * (0.06 + 0.19 * row)
+    return [(x0, y0), (x0 + w * 0.10, y0 + h * 0.10)]
+
+
+def centered_square(box: dict, side: float) -> dict:
+    """The square of the given side centred in box (Sketchpad's image area)."""
+    side = min(side, box["width"], box["height"])
+    return {
+        "x": box["x"] + (box["width"] - side) / 2,
+        "y": box["y"] + (box["height"] - side) / 2,
+        "width": side,
+        "height": side,
+    }
+
+
+def measure(page, url: str, canvas_sel: str, n: int, prepare=None, timeout_s: float = 10.0,
+            region=None):
+    page.goto(url)
+    page.wait_for_selector(canvas_sel, state="visible", timeout=60_000)
+    page.wait_for_selector("#out", timeout=60_000)
+    if prepare:
+        prepare(page)
+    page.evaluate(PROBE_JS)
+    canvas = page.locator(canvas_sel).first
+    box = canvas.bounding_box()
+    if region:
+        box = region(box)
+    misses = 0
+    for k in range(n):
+        before = page.evaluate("() => window.__lat.results.length")
+        (x0, y0), (x1, y1) = stroke_points(k, box["width"], box["height"])
+        page.mouse.move(box["x"] + x0, box["y"] + y0)
+        page.mouse.down()
+        page.mouse.move(box["x"] + x1, box["y"] + y1, steps=6)
+        page.mouse.up()
+        try:
+            page.wait_for_function(
+                "(n) => window.__lat.results.length > n", arg=before, timeout=timeout_s * 1000
+            )
+        except Exception:
+            misses += 1
+            page.evaluate("() => { window.__lat.t_up = null; }")
+        time.sleep(0.05)
+    return page.evaluate("() => window.__lat.results"), misses
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    i = min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))
+    return xs[i]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--strokes", type=int, default=25)
+    ap.add_argument("--skip-sketchpad", action="store_true")
+    args = ap.parse_args(argv)
+
+    ours = build_drawpad_demo()
+    p1 = free_port()
+    ours.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=p1, quiet=True)
+    demos = [ours]
+    rows = []
+    try:
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as prof:
+            ctx = p.chromium.launch_persistent_context(
+                prof, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                viewport={"width": 1280, "height": 900},
+            )
+            page = ctx.new_page()
+            # Warm-up page load (first load compiles JS), then measure.
+            res, miss = measure(page, f"http://127.0.0.1:{p1}/", "#drawpad canvas", 2)
+            res, miss = measure(page, f"http://127.0.0.1:{p1}/", "#drawpad canvas", args.strokes)
+            rows.append(("webui.drawpad (gr.HTML)", res, miss))
+
+            if not args.skip_sketchpad:
+                sk = build_sketchpad_demo()
+                p2 = free_port()
+                sk.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=p2, quiet=True)
+                demos.append(sk)
+
+                def prep(pg):
+                    pg.locator('#sketch button[aria-label="Brush"]').first.click()
+                    time.sleep(0.3)
+
+                res, miss = measure(
+                    page, f"http://127.0.0.1:{p2}/", "#sketch .pixi-target canvas",
+                    args.strokes, prepare=prep,
+                    # the pixi canvas spans the whole editor; the 280x280 image is centred
+                    region=lambda b: centered_square(b, 250),
+                )
+                rows.append(("gr.Sketchpad", res, miss))
+            ctx.close()
+    finally:
+        for d in demos:
+            d.close()
+
+    print()
+    print(f"Pointer-up -> label updated, {args.strokes} mouse strokes each, headless chromium, loopback")
+    print()
+    print("| pad | strokes measured | lost | p50 ms | p95 ms | mean ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name, res, miss in rows:
+        print(
+            f"| {name} | {len(res)} | {miss} | {pct(res, 50):.0f} | {pct(res, 95):.0f} | "
+            f"{(statistics.mean(res) if res else float('nan')):.0f} | {(max(res) if res else float('nan')):.0f} |"
+        )
+    if len(rows) == 2 and rows[0][1] and rows[1][1]:
+        r50 = pct(rows[1][1], 50) / pct(rows[0][1], 50)
+        r95 = pct(rows[1][1], 95) / pct(rows[0][1], 95)
+        print()
+        print(f"Sketchpad / drawpad ratio: p50 {r50:.1f}x, p95 {r95:.1f}x")
+    ok = bool(rows[0][1]) and pct(rows[0][1], 50) <= 200 and rows[0][2] == 0
+    print()
+    print("drawpad p50 <= 200 ms and no lost strokes:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

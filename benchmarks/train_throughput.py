@@ -1,0 +1,95 @@
+"""Training throughput: the Train tab's runner against plain ``model.fit``, same settings,
+same process; and the speed-up that automatic precision gives over float32.
+
+    python benchmarks/train_throughput.py [--models simplecnn alexnet vgg16]
+
+For each model and precision (float32, and what "auto" picks here) it trains two short
+epochs both ways on the same images and times the second epoch (the first includes
+tracing). Plain fit gets only an epoch timer (on_epoch hooks do not slow Keras' loop);
+the runner reports progress every 0.25 s and checks its stop flag every batch, as in the
+tab. Validation and the final test evaluation are off in both, so only fitting is timed.
+Targets: runner / plain >= 0.95 at equal precision; auto / float32 >= 3 for AlexNet, VGG16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import keras  # noqa: E402
+
+from cnndemo.data import load_mnist  # noqa: E402
+from cnndemo.precision import choose_precision, configure_devices  # noqa: E402
+from cnndemo.registry import create_model, list_models  # noqa: E402
+from cnndemo.training import (  # noqa: E402
+    TrainConfig, compile_model, make_training_dataset, select_training_subset, train,
+)
+
+# Images per epoch: enough batches for a stable figure, few enough for float32 VGG16.
+IMAGES = {"simplecnn": 12_800, "alexnet": 2_560, "vgg16": 384}
+BATCH = {"simplecnn": 64, "alexnet": 64, "vgg16": 32}
+
+
+class EpochTimer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last_seconds = time.perf_counter() - self.started
+
+
+def plain_fit(config: TrainConfig, mnist) -> float:
+    """images/s of the second epoch of plain model.fit with the runner's data and optimizer."""
+    keras.utils.set_random_seed(config.seed)
+    x, y = select_training_subset(mnist, config.train_images, config.seed)
+    steps = -(-len(x) // config.batch_size)
+    model = create_model(config.model, dtype=choose_precision(config.precision))
+    compile_model(model, config, steps * config.epochs, steps)
+    timer = EpochTimer()
+    model.fit(make_training_dataset(x, y, config), epochs=config.epochs, verbose=0, callbacks=[timer])
+    return len(x) / timer.last_seconds
+
+
+def runner_fit(config: TrainConfig, mnist) -> float:
+    """images/s of the second epoch of cnndemo.training.train, timed from its epoch events."""
+    stamps = []
+    train(config, on_event=lambda e: stamps.append(time.perf_counter()) if e.kind == "epoch" else None,
+          mnist=mnist, event_interval_s=0.25, evaluate=False)
+    return config.train_images / (stamps[1] - stamps[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=list_models(), choices=list_models())
+    args = parser.parse_args()
+    device = configure_devices()
+    auto = choose_precision("auto")
+    mnist = load_mnist()
+    print(f"device: {device}; auto precision: {auto}; keras {keras.__version__}\n")
+    print("| model | precision | plain fit img/s | runner img/s | runner / plain |")
+    print("| --- | --- | --- | --- | --- |")
+    speeds = {}
+    for name in args.models:
+        for precision in dict.fromkeys(["float32", auto]):
+            config = TrainConfig(model=name, epochs=2, batch_size=BATCH[name], train_images=IMAGES[name],
+                                 precision=precision, validation_images=0).check()
+            plain = plain_fit(config, mnist)
+            runner = runner_fit(config, mnist)
+            speeds[name, precision] = runner
+            print(f"| {name} | {precision} | {plain:,.1f} | {runner:,.1f} | {runner / plain:.2f}x |", flush=True)
+    if auto != "float32":
+        print(f"\n| model | runner float32 img/s | runner {auto} img/s | speed-up |")
+        print("| --- | --- | --- | --- |")
+        for name in args.models:
+            fp32, fast = speeds[name, "float32"], speeds[name, auto]
+            print(f"| {name} | {fp32:,.1f} | {fast:,.1f} | {fast / fp32:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

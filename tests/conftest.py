@@ -1,0 +1,128 @@
+"""Shared fixtures of the test suite.
+
+Fixtures
+--------
+``mnist`` (session)
+    ``cnndemo.data.load_mnist()``: the bundled MNIST, uint8 arrays.
+``tmp_mnist_dir`` (function)
+    A fresh copy of ``data/mnist/`` (the four IDX ``.gz`` files and ``SHA256SUMS``) in
+    ``tmp_path``; returns its ``Path``. Tests may delete or damage files in it freely.
+``simplecnn_predictor`` (session)
+    ``Predictor.load(models=["simplecnn"])`` with the shipped weights.
+``app_url`` (session)
+    Launches ``python app.py`` as a subprocess on 127.0.0.1 with a free port (env
+    ``CNNDEMO_PORT``), waits until ``GET /`` answers 200 (up to ``CNNDEMO_TEST_APP_START_S``
+    seconds, default 90), yields the base URL (``"http://127.0.0.1:PORT/"``) and terminates
+    the server at teardown. Browser tests and API tests share this one server; the app's
+    output is in ``app.log`` under pytest's temporary directory and is quoted if start-up
+    fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data" / "mnist"
+WEIGHTS_DIR = REPO_ROOT / "weights"
+APP_START_S = float(os.environ.get("CNNDEMO_TEST_APP_START_S", "90"))
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The bundled MNIST (``cnndemo.data.Mnist``), loaded once."""
+    from cnndemo.data import load_mnist
+
+    return load_mnist()
+
+
+@pytest.fixture
+def tmp_mnist_dir(tmp_path: Path) -> Path:
+    """A private copy of ``data/mnist`` (IDX .gz files + SHA256SUMS) to damage in a test."""
+    target = tmp_path / "mnist"
+    target.mkdir()
+    for path in DATA_DIR.iterdir():
+        if path.name == "SHA256SUMS" or path.name.endswith(".gz"):
+            shutil.copy2(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def simplecnn_predictor():
+    """A predictor holding only SimpleCNN with the shipped (trained) weights."""
+    from cnndemo.predictor import Predictor
+
+    return Predictor.load(models=["simplecnn"])
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (..., 28, 28) -> float32 (..., 28, 28, 1) in [0, 1] (test-side, from MNIST's definition)."""
+    return (np.asarray(images, np.float32) / 255.0)[..., None]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, chars: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Base URL of a running ``app.py`` (see the module docstring); one server per session."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("app") / "app.log"
+    env = {
+        **os.environ,
+        "CNNDEMO_PORT": str(port),
+        "CNNDEMO_HOST": "127.0.0.1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+    }
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + APP_START_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"app.py exited with code {process.returncode} before serving:\n{_log_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not answer GET / with 200 within {APP_START_S:.0f} s:\n{_log_tail(log_path)}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -1,0 +1,106 @@
+"""The app's public API (``/classify``) through gradio_client, against a running app.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+DISPLAY_NAMES = ["SimpleCNN", "AlexNet", "VGG16"]  # MODELS.md
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+def top_label(result) -> str:
+    """The top digit of a gr.Label value as the client returns it."""
+    if isinstance(result, dict) and "label" in result:
+        return str(result["label"])
+    if isinstance(result, dict):  # {"7": 0.9, ...}
+        return max(result, key=result.get)
+    raise AssertionError(f"unexpected /classify result: {result!r}")
+
+
+def confidences(result) -> dict[str, float]:
+    if isinstance(result, dict) and "confidences" in result:
+        return {str(c["label"]): float(c["confidence"]) for c in result["confidences"]}
+    return {str(k): float(v) for k, v in result.items()}
+
+
+def digit_png(digit: np.ndarray, variant: int, directory: Path, index: int) -> Path:
+    """A 28x28 MNIST digit saved as PNG in one of four styles."""
+    picture = Image.fromarray(digit)
+    if variant == 1:  # dark ink on white paper
+        picture = Image.fromarray(255 - digit)
+    elif variant == 2:  # upscaled 10x
+        picture = picture.resize((280, 280), Image.Resampling.NEAREST)
+    elif variant == 3:  # RGB, dark on light, upscaled 6x
+        picture = Image.fromarray(255 - digit).resize((168, 168), Image.Resampling.NEAREST).convert("RGB")
+    path = directory / f"digit{index}-v{variant}.png"
+    picture.save(path)
+    return path
+
+
+def test_view_api_lists_classify(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert "/classify" in api["named_endpoints"]
+    parameters = api["named_endpoints"]["/classify"]["parameters"]
+    assert len(parameters) == 2
+
+
+def test_classify_reads_real_mnist_digits(client, mnist, tmp_path):
+    right = 0
+    wrong = []
+    for index in range(20):
+        path = digit_png(mnist.x_test[index], index % 4, tmp_path, index)
+        result = client.predict(handle_file(str(path)), "SimpleCNN", api_name="/classify")
+        scores = confidences(result)
+        assert all(0 <= p <= 1 for p in scores.values())
+        assert sum(scores.values()) <= 1 + 1e-4
+        if top_label(result) == str(mnist.y_test[index]):
+            right += 1
+        else:
+            wrong.append((index, index % 4, top_label(result), int(mnist.y_test[index])))
+    assert right >= 19, wrong
+
+
+def test_model_name_is_case_insensitive(client, mnist, tmp_path):
+    path = digit_png(mnist.x_test[0], 2, tmp_path, 0)
+    result = client.predict(handle_file(str(path)), "simplecnn", api_name="/classify")
+    assert top_label(result) == str(mnist.y_test[0])
+
+
+def test_unknown_model_is_an_error_naming_the_models_and_the_server_keeps_serving(client, mnist, tmp_path):
+    path = digit_png(mnist.x_test[1], 0, tmp_path, 1)
+    with pytest.raises(AppError) as error:
+        client.predict(handle_file(str(path)), "ResNet50", api_name="/classify")
+    message = str(error.value)
+    assert "ResNet50" in message
+    for name in DISPLAY_NAMES:
+        assert name in message
+    result = client.predict(handle_file(str(path)), "SimpleCNN", api_name="/classify")
+    assert top_label(result) == str(mnist.y_test[1])
+
+
+def test_blank_picture_is_an_error_asking_for_a_digit(client, tmp_path):
+    path = tmp_path / "blank.png"
+    Image.new("RGB", (280, 280), (255, 255, 255)).save(path)
+    with pytest.raises(AppError) as error:
+        client.predict(handle_file(str(path)), "SimpleCNN", api_name="/classify")
+    assert "draw a digit" in str(error.value).lower()
+
+
+def test_non_image_file_is_an_error_and_the_server_keeps_serving(client, mnist, tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("these are not the pixels you are looking for\n" * 20)
+    with pytest.raises(AppError, match="not a picture"):
+        client.predict(handle_file(str(path)), "SimpleCNN", api_name="/classify")
+    good = digit_png(mnist.x_test[2], 2, tmp_path, 2)
+    result = client.predict(handle_file(str(good)), "SimpleCNN", api_name="/classify")
+    assert top_label(result) == str(mnist.y_test[2])

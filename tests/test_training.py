@@ -1,0 +1,189 @@
+"""The fit runner: progress events, stop flag, config checks, divergence, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnndemo.data import Mnist
+from cnndemo.training import TrainConfig, train
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KINDS = {"start", "batch", "validation", "epoch", "end"}
+
+
+def small_config(**overrides) -> TrainConfig:
+    settings = dict(model="simplecnn", epochs=1, train_images=300, batch_size=32, validation_images=200)
+    return TrainConfig(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="module")
+def finished_run(mnist):
+    events = []
+    result = train(small_config(), on_event=events.append, mnist=mnist, event_interval_s=0)
+    return result, events
+
+
+def test_a_short_run_finishes_with_a_test_accuracy(finished_run):
+    result, _ = finished_run
+    assert result.status == "finished"
+    assert 0.0 <= result.test_accuracy <= 1.0
+    assert result.test_accuracy > 0.2  # 300 images are enough to beat chance (0.1) clearly
+    assert np.isfinite(result.test_loss)
+    assert result.images_seen == 300
+    assert result.epochs_completed == 1
+    assert result.test_predictions.shape == (10_000,)
+    assert result.model.count_params() == 93_322
+
+
+def test_events_come_in_order_with_increasing_seen(finished_run):
+    result, events = finished_run
+    kinds = [event.kind for event in events]
+    assert KINDS <= set(kinds) <= KINDS | {"evaluate"}  # "evaluate": progress of the final test
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    assert kinds.count("end") == 1 and kinds.count("start") == 1 and kinds.count("epoch") == 1
+    assert kinds.index("epoch") > max(i for i, k in enumerate(kinds) if k in ("batch", "validation"))
+    steps = -(-300 // 32)
+    training = [event for event in events if event.kind in ("batch", "validation")]
+    assert len(training) == steps  # event_interval_s=0: one event per batch
+    seen = [event.seen for event in training]
+    assert all(a < b for a, b in zip(seen, seen[1:])), seen
+    assert seen[0] == 32 and seen[-1] == 300
+    assert [event.step for event in training] == list(range(1, steps + 1))
+    assert all(event.total == 300 for event in training)
+    epoch = next(event for event in events if event.kind == "epoch")
+    assert epoch.seen == 300 and epoch.step == steps
+    assert epoch.val_accuracy is not None and 0 <= epoch.val_accuracy <= 1
+    validations = [event for event in events if event.kind == "validation"]
+    assert validations and all(0 <= event.val_accuracy <= 1 for event in validations)
+    assert all(event.loss is not None and np.isfinite(event.loss) for event in training)
+    assert all(0 <= event.fraction <= 1 for event in events)
+    assert events[-1].val_accuracy == pytest.approx(result.test_accuracy)
+
+
+def test_stop_flag_stops_after_the_current_batch(mnist):
+    stop = threading.Event()
+    events = []
+
+    def on_event(event):
+        events.append(event)
+        if event.kind == "batch":
+            stop.set()
+
+    result = train(small_config(validation_images=0), on_event=on_event, stop=stop, mnist=mnist, event_interval_s=0)
+    assert result.status == "stopped"
+    assert 0 < result.images_seen < 300
+    assert result.images_seen <= 2 * 32  # the batch that saw the flag was the last one
+    assert result.epochs_completed == 0
+    assert 0.0 <= result.test_accuracy <= 1.0
+    assert events[-1].kind == "end"
+
+
+BAD_CONFIGS = {
+    "epochs_0": dict(epochs=0),
+    "epochs_negative": dict(epochs=-1),
+    "epochs_bool": dict(epochs=True),
+    "epochs_fraction": dict(epochs=1.5),
+    "batch_size_0": dict(batch_size=0),
+    "batch_size_huge": dict(batch_size=100_000),
+    "learning_rate_0": dict(learning_rate=0),
+    "learning_rate_negative": dict(learning_rate=-0.001),
+    "learning_rate_huge": dict(learning_rate=1e9),
+    "learning_rate_text": dict(learning_rate="abc"),
+    "learning_rate_nan": dict(learning_rate=float("nan")),
+    "train_images_too_many": dict(train_images=60_001),
+    "train_images_too_few": dict(train_images=50),
+    "optimizer_unknown": dict(optimizer="foo"),
+    "schedule_unknown": dict(schedule="linear"),
+    "precision_unknown": dict(precision="float8"),
+    "model_unknown": dict(model="resnet"),
+}
+
+
+@pytest.mark.parametrize("overrides", BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())
+def test_bad_config_raises_value_error_before_training(overrides, mnist):
+    events = []
+    with pytest.raises(ValueError) as error:
+        train(small_config(**overrides), on_event=events.append, mnist=mnist)
+    assert events == []  # nothing started
+    value = next(iter(overrides.values()))
+    if not isinstance(value, float) or np.isfinite(value):
+        assert repr(value) in str(error.value)  # the message quotes what it received
+
+
+def test_operator_caps_are_enforced(mnist):
+    with pytest.raises(ValueError):
+        train(small_config(epochs=3), mnist=mnist, max_epochs=2)
+    with pytest.raises(ValueError):
+        train(small_config(train_images=300), mnist=mnist, max_train_images=200)
+
+
+def test_a_diverging_run_ends_with_status_diverged(mnist):
+    # Pixels of 1e30 instead of at most 1: activations overflow and the loss becomes NaN
+    # within a few steps, whatever the seed or precision.
+    exploding = Mnist(
+        x_train=mnist.x_train[:300].astype(np.float32) * 1e30,
+        y_train=mnist.y_train[:300],
+        x_test=mnist.x_test[:100],
+        y_test=mnist.y_test[:100],
+        sha256={},
+    )
+    events = []
+    config = small_config(validation_images=0, learning_rate=0.002)
+    result = train(config, on_event=events.append, mnist=exploding, event_interval_s=0)
+    assert result.status == "diverged"
+    assert "learning rate" in result.message.lower()
+    assert "0.002" in result.message
+    assert result.test_accuracy is None
+    assert result.epochs_completed == 0
+    assert result.images_seen < 300  # stopped early
+    assert events[-1].kind == "end"
+
+
+# ---------------------------------------------------------------- CLI
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [sys.executable, "-m", "cnndemo", *args], cwd=REPO_ROOT, env=env,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
+    out = tmp_path / "weights"
+    trained = run_cli("train", "--model", "simplecnn", "--epochs", "1", "--train-images", "200",
+                      "--validation-images", "100", "--quiet", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    card = json.loads((out / "simplecnn.json").read_text())
+    assert card["model"] == "simplecnn"
+    assert card["train_images"] == 200 and card["recipe"]["epochs"] == 1
+    assert card["images_seen"] == 200
+    assert card["params"] == 93_322
+    assert (out / card["weights_file"]).is_file()
+    assert 0 <= card["test_accuracy"] <= 1
+
+    evaluated = run_cli("evaluate", "simplecnn", "--weights", str(out))
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    line = next(l for l in evaluated.stdout.splitlines() if l.startswith("{"))
+    report = json.loads(line)
+    assert report["model"] == "simplecnn"
+    assert report["card_test_accuracy"] == card["test_accuracy"]
+    # evaluate runs float32; training may have used mixed precision: close, not equal
+    assert abs(report["test_accuracy"] - card["test_accuracy"]) <= 0.02
+
+
+def test_cli_train_refuses_zero_epochs(tmp_path):
+    out = tmp_path / "weights"
+    result = run_cli("train", "--model", "simplecnn", "--epochs", "0", "--out", str(out), timeout=120)
+    assert result.returncode != 0
+    assert "epoch" in result.stderr.lower()
+    assert "0" in result.stderr
+    assert not (out / "simplecnn.json").exists()
