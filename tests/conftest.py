@@ -98,6 +98,7 @@ def app_url(tmp_path_factory):
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "PYTHONUNBUFFERED": "1",
+        "CNNDEMO_USER_WEIGHTS": str(tmp_path_factory.mktemp("user_weights")),  # never the repo's
     }
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
