@@ -207,3 +207,23 @@ def prediction_grid(
         draw.text((x + digit_px / 2, y + digit_px + 3), f"{int(predicted[index])} ({int(true[index])})",
                   fill=GREEN if right else RED, font=font, anchor="mt")
     return picture
+
+
+def steps_strip(steps: dict[str, np.ndarray], panel_px: int = 96) -> Image.Image:
+    """The preprocessing steps side by side, each captioned (ink, cropped, fitted, centered).
+
+    Args:
+        steps: uint8 grey arrays by name, as in :attr:`cnndemo.preprocess.PreparedDigit.steps`.
+    """
+    from PIL import ImageDraw
+
+    captions = {"ink": "your drawing", "cropped": "crop to ink", "fitted": "fit 20x20", "centered": "28x28, centred"}
+    caption_px, gap = 20, 10
+    picture = Image.new("RGB", (len(steps) * (panel_px + gap) - gap, panel_px + caption_px), (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    font = _font(13)
+    for index, (name, array) in enumerate(steps.items()):
+        x = index * (panel_px + gap)
+        picture.paste(grey_picture(array, panel_px).convert("RGB"), (x, 0))
+        draw.text((x + panel_px / 2, panel_px + 3), captions.get(name, name), fill=(60, 60, 60), font=font, anchor="mt")
+    return picture

@@ -19,7 +19,7 @@ from cnndemo.architecture import layer_table
 from cnndemo.predictor import ModelOutput, Predictor
 from cnndemo.preprocess import EmptyDrawingError, ImageTooLargeError, PreparedDigit, preprocess
 from cnndemo.registry import model_info
-from cnndemo.render import digit_picture, feature_grid
+from cnndemo.render import digit_picture, feature_grid, steps_strip
 
 TOP_K = 5
 DRAW_A_DIGIT = "✏️ **Draw a digit (0–9)** · 숫자(0–9)를 그려 보세요."
@@ -75,6 +75,7 @@ class Analysis:
     feature_caption: str
     message: str
     digit: np.ndarray | None  # float32 (28, 28, 1), kept in the session for re-analysis
+    steps: Image.Image | None = None  # how the drawing became the 28x28 input
 
 
 def layer_choices(predictor: Predictor, key: str) -> list[str]:
@@ -138,7 +139,9 @@ def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None,
         return empty_analysis(f"{DRAW_A_DIGIT}  \n{error}")
     except ImageTooLargeError as error:
         return empty_analysis(f"⚠️ {error} Use a smaller picture. · 더 작은 이미지를 사용하세요.")
-    return analyse_digit(predictor, key, prepared.image, layer)
+    result = analyse_digit(predictor, key, prepared.image, layer)
+    result.steps = steps_strip(prepared.steps)
+    return result
 
 
 def architecture_rows(predictor: Predictor, key: str) -> list[list[str]]:

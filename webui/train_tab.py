@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from cnndemo.checkpoint import save_weights
+from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, save_weights
 from cnndemo.data import load_mnist
 from cnndemo.jobs import TrainingBusyError, TrainingDisabledError, TrainingManager
 from cnndemo.predictor import Predictor
@@ -253,6 +253,9 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, draw_model: 
     def on_save(result: TrainResult | None):
         if result is None or result.status == "diverged":
             raise gr.Error("Nothing to save yet: train a model first.")
+        if USER_WEIGHTS_DIR.resolve() == SHIPPED_WEIGHTS_DIR.resolve():
+            raise gr.Error("CNNDEMO_USER_WEIGHTS points at the shipped weights folder; the shipped weights are "
+                           "never overwritten from the app. Choose another folder.")
         path = save_weights(result.model, result.card(load_mnist()) | {"source": "trained in the app"},
                             USER_WEIGHTS_DIR, result.config.model)
         return (f"💾 Saved to `{path}` (weights and card written atomically). The app loads it at start "

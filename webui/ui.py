@@ -65,11 +65,15 @@ def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
         with gr.Column(scale=5):
             feature_map = gr.Image(label="Feature maps", elem_id="feature-map", format="png", height=420,
                                    interactive=False, buttons=["fullscreen"])
+    with gr.Accordion("How the drawing becomes MNIST's 28×28 format · 전처리 과정", open=False):
+        steps = gr.Image(label="crop to the ink → fit into 20×20 keeping the aspect ratio → centre of mass at the "
+                         "centre of 28×28 (MNIST's own recipe)", elem_id="steps", format="png", interactive=False,
+                         buttons=[], height=150)
     with gr.Accordion("Architecture · 구조", open=False):
         architecture = gr.Dataframe(analysis.architecture_rows(predictor, first), headers=analysis.ARCHITECTURE_HEADERS,
                                     interactive=False, wrap=True, elem_id="architecture")
 
-    outputs = [label, model_input, resized_input, feature_map, message, digit_state]
+    outputs = [label, model_input, resized_input, feature_map, message, digit_state, steps]
 
     def show(result: analysis.Analysis):
         return (
@@ -79,6 +83,7 @@ def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
             gr.Image(value=result.feature_map, label=result.feature_caption),
             result.message,
             result.digit,
+            result.steps if result.digit is None or result.steps is not None else gr.skip(),
         )
 
     def on_draw(value: str, key: str, layer_name: str):
