@@ -7,9 +7,7 @@ it can be tested without a browser.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +17,7 @@ from cnndemo.architecture import layer_table
 from cnndemo.predictor import ModelOutput, Predictor
 from cnndemo.preprocess import EmptyDrawingError, ImageTooLargeError, PreparedDigit, preprocess
 from cnndemo.registry import model_info
+from webui.drawpad import decode_value
 from cnndemo.render import digit_picture, feature_grid, steps_strip
 
 TOP_K = 5
@@ -30,22 +29,15 @@ class BadPictureError(ValueError):
 
 
 def decode_data_url(value: str | None) -> Image.Image | None:
-    """``"data:image/png;base64,..."`` -> PIL image; ``""``/None -> None (empty canvas).
+    """The drawing pad's value (``"data:image/png;base64,..."``) -> PIL image; ``""``/None -> None.
 
     Raises:
         BadPictureError: not a base64 data URL of a readable picture.
     """
-    if not value:
-        return None
     try:
-        header, payload = value.split(",", 1)
-        if not header.startswith("data:image/") or ";base64" not in header:
-            raise ValueError(header[:40])
-        picture = Image.open(io.BytesIO(base64.b64decode(payload, validate=True)))
-        picture.load()
-        return picture
+        return decode_value(value, mode=None)
     except (ValueError, binascii.Error, UnidentifiedImageError, OSError) as error:
-        raise BadPictureError(f"The drawing could not be read ({error}).") from error
+        raise BadPictureError("The drawing could not be read. Press Clear and draw again.") from error
 
 
 def open_picture(path: str) -> Image.Image:
