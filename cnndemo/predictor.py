@@ -95,6 +95,7 @@ class Predictor:
         self.precision = choose_precision(precision)
         self._models: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
+        self.problems: dict[str, str] = {}  # model key -> why its trained weights did not load
 
     @classmethod
     def load(
@@ -118,9 +119,10 @@ class Predictor:
             model = create_model(name, dtype=predictor.precision)
             try:
                 card = load_weights(model, weights_dir, name)
-            except WeightsError:
+            except WeightsError as error:
                 if not allow_untrained:
                     raise
+                predictor.problems[name] = str(error)
                 card = {}
             predictor.add(name, model, card, label=model_info(name).display_name)
         return predictor

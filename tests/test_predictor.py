@@ -96,3 +96,9 @@ def test_allow_untrained_loads_random_weights_with_an_empty_card(tmp_path, mnist
     output = predictor.run("simplecnn", to_model_input(mnist.x_test[0]))
     assert output.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
     assert not np.isnan(output.probabilities).any()
+
+
+def test_missing_weights_are_reported_not_hidden(tmp_path):
+    predictor = Predictor.load(tmp_path, models=["simplecnn"], allow_untrained=True)
+    assert "simplecnn" in predictor.problems
+    assert "python -m cnndemo train --model simplecnn" in predictor.problems["simplecnn"]
