@@ -28,9 +28,19 @@ def _print_event(event) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, WeightsError, read_card
+
+    print("| model | params | input | shipped test accuracy | test loss | epochs | precision | train time |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     for name in list_models():
         info = model_info(name)
-        print(f"{name:10s} {info.display_name:10s} {info.expected_params:>10,} params  input {info.input_size}")
+        try:
+            card = read_card(SHIPPED_WEIGHTS_DIR, name)
+            trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | {card['epochs_completed']} | "
+                       f"{card['recipe']['precision']} | {card['train_seconds'] / 60:.0f} min")
+        except (WeightsError, KeyError, TypeError):
+            trained = "no weights | | | |"
+        print(f"| {info.display_name} | {info.expected_params:,} | {info.input_size}x{info.input_size} | {trained} |")
     return 0
 
 
@@ -108,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m cnndemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="the registered models").set_defaults(func=_cmd_list)
+    commands.add_parser("list", help="the registered models and their shipped weights' results").set_defaults(func=_cmd_list)
 
     defaults = TrainConfig()
     p = commands.add_parser("train", help="train one model on MNIST and (with --out) save weights and card")
