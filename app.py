@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline kiosks: no calls home
+
 from cnndemo.jobs import TrainingLimits, TrainingManager
 from cnndemo.predictor import Predictor
 from webui.train_tab import USER_WEIGHTS_DIR
