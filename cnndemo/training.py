@@ -368,7 +368,8 @@ def train(
         result.test_loss, result.test_accuracy = loss_and_accuracy(probabilities, mnist.y_test)
         done = "Stopped" if result.status == "stopped" else "Finished"
         result.message = (
-            f"{done} after {result.images_seen:,} images ({result.epochs_completed} full epochs) in "
+            f"{done} after {result.images_seen:,} images ({result.epochs_completed} full "
+            f"epoch{'' if result.epochs_completed == 1 else 's'}) in "
             f"{train_seconds:.0f} s: test accuracy {result.test_accuracy:.2%}, test loss {result.test_loss:.4f}."
         )
     emit(TrainEvent("end", epoch=progress.epoch, step=progress.step, steps_per_epoch=steps_per_epoch,
@@ -395,13 +396,18 @@ class _ProgressCallback:
                 self.history: list[TrainEvent] = []
                 self.validate_every = max(1, steps_per_epoch // config.validations_per_epoch)
                 self.train_time = 0.0
+                self.first_batch = (0, 0.0)  # (images, seconds) of the run's first batch
                 self.last_emit = 0.0
                 self.logs: dict = {}
                 self.smooth: dict[str, float] = {}
                 self.previous_means: dict[str, float] = {}
 
             def images_per_s(self) -> float:
-                return self.seen / self.train_time if self.train_time > 0 else 0.0
+                # The first batch includes tracing and compiling: leave it out once others exist.
+                seen, seconds = self.seen - self.first_batch[0], self.train_time - self.first_batch[1]
+                if seen <= 0 or seconds <= 0:
+                    seen, seconds = self.seen, self.train_time
+                return seen / seconds if seconds > 0 else 0.0
 
             def _event(self, kind: str, **extra) -> TrainEvent:
                 rate = self.images_per_s()
@@ -438,6 +444,8 @@ class _ProgressCallback:
                 self.step = batch + 1
                 batch_images = min(self.config.batch_size, self.config.train_images - batch * self.config.batch_size)
                 self.seen += batch_images
+                if self.first_batch == (0, 0.0):
+                    self.first_batch = (self.seen, self.train_time)
                 self.logs = {k: float(v) for k, v in (logs or {}).items()}
                 loss = self.logs.get("loss", 0.0)
                 if not math.isfinite(loss):

@@ -12,6 +12,12 @@ dropdown ``#model`` (options are ``[role=option]`` in the listbox named by the i
 
 Note: the training test adds a "SimpleCNN · trained here ..." model to the shared server.
 It never presses "Save as default" (that would write user_weights/).
+
+Known app bug, checked as xfail in test_train_tiny_run_to_completion: the validation curve
+is invisible (no stroke colour, not in the legend) because webui/train_tab.py's
+``empty_curves()`` (the plots' first value) has only the "train" category and Gradio 6.31's
+LinePlot fixes its colour domain from the value it mounts with. The check becomes a plain
+pass once ``empty_curves()`` holds a NaN row for both "train" and "validation".
 """
 
 from __future__ import annotations
@@ -213,6 +219,20 @@ def train_status(page) -> str:
     return page.locator("#train-status").inner_text()
 
 
+def record_statuses(page) -> None:
+    """Keep every text the training status shows (window.__statuses), however briefly."""
+    page.evaluate(
+        "() => { const el = document.querySelector('#train-status'); window.__statuses = [el.innerText];"
+        " new MutationObserver(() => { const t = el.innerText;"
+        " if (t !== window.__statuses[window.__statuses.length - 1]) window.__statuses.push(t); })"
+        ".observe(el, {subtree: true, childList: true, characterData: true}); }"
+    )
+
+
+def recorded_statuses(page) -> list[str]:
+    return page.evaluate("() => window.__statuses")
+
+
 def wait_status(page, text: str, timeout_ms: int = TRAINING_MS) -> str:
     try:
         page.wait_for_function(
@@ -388,11 +408,12 @@ def test_train_tiny_run_to_completion(app_url, new_context):
     open_app(page, app_url)
     setup_training(page, epochs=1, images=3000, batch=32)
     assert loss_curve(page).strip("|") == ""
+    record_statuses(page)
 
     page.click("#train-start")
-    status = wait_status(page, "Epoch")
-    assert "Epoch 1 / 1" in status
     status = wait_status(page, "Finished")
+    seen = recorded_statuses(page)
+    assert any("Epoch 1 / 1" in s for s in seen), seen  # progress was shown on the way
     assert "3,000 images" in status and "trained here" in status, status
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('#loss-plot g.mark-line path'))"
@@ -404,6 +425,19 @@ def test_train_tiny_run_to_completion(app_url, new_context):
     wait_image(page, "samples")
     assert page.locator("#train-save button, button#train-save").first.is_enabled()
 
+    # Both curves (train and validation) are drawn in colour and named in the legend.
+    time.sleep(1.0)
+    plots = page.evaluate(
+        "() => ['loss-plot', 'accuracy-plot'].map(id => ({id, legend: document.querySelector('#' + id).innerText,"
+        " strokes: Array.from(document.querySelectorAll('#' + id + ' g.mark-line path'))"
+        ".filter(p => (p.getAttribute('d') || '').length > 0).map(p => p.getAttribute('stroke'))}))"
+    )
+    broken = [p for p in plots if "validation" not in p["legend"] or len(p["strokes"]) < 2 or None in p["strokes"]]
+    if broken:
+        # Known app bug (webui/train_tab.py empty_curves): Gradio builds the plot's colour scale
+        # from the first value, which has only "train", so the validation line gets no colour.
+        pytest.xfail(f"validation curve not drawn (app bug, see module docstring): {broken}")
+
 
 @pytest.mark.timeout(600)
 def test_train_busy_stop_then_draw_with_trained_model(app_url, new_context):
@@ -413,8 +447,8 @@ def test_train_busy_stop_then_draw_with_trained_model(app_url, new_context):
     open_app(other, app_url)
     open_tab(other, "Train")
     other.wait_for_selector("#train-start", state="visible", timeout=PAGE_LOAD_MS)
-    # Enough work (3,750 steps) to press Stop long before the end.
-    setup_training(page, epochs=1, images=60000, batch=16)
+    # Enough work (7,500 steps) to press Stop long before the end.
+    setup_training(page, epochs=2, images=60000, batch=16)
 
     page.click("#train-start")
     first = wait_status(page, "Epoch")

@@ -41,7 +41,8 @@ CURVE_COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e"}
 
 
 def empty_curves() -> pd.DataFrame:
-    return pd.DataFrame({"epoch": [0.0], "value": [np.nan], "curve": ["train"]})
+    # Both curves from the start: Gradio 6.31's LinePlot fixes its colours on the first data.
+    return pd.DataFrame({"epoch": [0.0, 0.0], "value": [np.nan, np.nan], "curve": ["train", "validation"]})
 
 
 def curves(history: list[TrainEvent], metric: str) -> pd.DataFrame:
@@ -52,6 +53,8 @@ def curves(history: list[TrainEvent], metric: str) -> pd.DataFrame:
         train = train[:: int(np.ceil(len(train) / MAX_CURVE_POINTS))] + train[-1:]
     val = [(e.epoch_position, getattr(e, f"val_{metric}")) for e in history if e.kind in ("validation", "epoch")]
     rows = [(x, y, "train") for x, y in train] + [(x, y, "validation") for x, y in val]
+    if not val:
+        rows.append((0.0, np.nan, "validation"))
     return pd.DataFrame(rows, columns=CURVE_COLUMNS) if rows else empty_curves()
 
 
