@@ -28,6 +28,8 @@ from typing import Any
 
 import keras
 
+from cnndemo.registry import create_model
+
 SHIPPED_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MAX_SHARD_GB = 0.009  # 9.4 MB: every file under a Space's 10 MB limit without Git LFS
 
@@ -94,6 +96,9 @@ def load_weights(model: keras.Model, directory: str | Path, name: str) -> dict[s
 def save_weights(model: keras.Model, card: dict[str, Any], directory: str | Path, name: str) -> Path:
     """Save ``model``'s weights and ``card`` into ``directory`` atomically; return the card path.
 
+    ``name`` is the model's registry name (the file stem). Only the model's own weights
+    are written, never an optimizer's state.
+
     The card gains ``weights_file`` and ``weights_sha256``. Old weights of ``name`` are
     deleted only after the new card is in place.
     """
@@ -109,6 +114,13 @@ def save_weights(model: keras.Model, card: dict[str, Any], directory: str | Path
 
     weights_file = f"{name}-{uuid.uuid4().hex[:8]}.weights.json"
     with tempfile.TemporaryDirectory(dir=directory, prefix=".saving-") as staging:
+        # The model's weights only: a compiled model would also save its optimizer's slots
+        # (Adam's m and v: three times the size), so save a fresh, uncompiled copy built
+        # from the registry (keras.models.clone_model keeps the compile state).
+        if getattr(model, "optimizer", None) is not None:
+            weights = model.get_weights()
+            model = create_model(name, dtype=model.dtype_policy.name)
+            model.set_weights(weights)
         model.save_weights(Path(staging) / weights_file, max_shard_size=MAX_SHARD_GB)
         staged = _files_of(Path(staging), weights_file)
         card = {**card, "weights_file": weights_file, "weights_sha256": {p.name: _sha256(p) for p in staged}}

@@ -199,3 +199,22 @@ def test_save_killed_midway_leaves_the_old_weights_loadable(saved, tmp_path, han
     again = create_model("simplecnn", dtype="float32")
     load_weights(again, directory, "simplecnn")
     assert_same_weights(later, again)
+
+
+def test_saved_weights_hold_the_model_not_the_optimizer(tmp_path):
+    import json
+
+    import numpy as np
+
+    from cnndemo.checkpoint import save_weights
+    from cnndemo.registry import create_model
+
+    model = create_model("simplecnn")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.zeros((4, 28, 28, 1), np.float32), np.zeros(4, np.int64), verbose=0)  # creates Adam's slots
+    save_weights(model, {}, tmp_path, "simplecnn")
+    card = json.loads((tmp_path / "simplecnn.json").read_text())
+    index = json.loads((tmp_path / card["weights_file"]).read_text())
+    assert not any(key.startswith("/optimizer") for key in index["weight_map"])
+    size = sum((tmp_path / name).stat().st_size for name in card["weights_sha256"])
+    assert size < 93_322 * 4 * 1.5  # MODELS.md's 93,322 float32 parameters, plus file overhead
