@@ -5,6 +5,8 @@ Every function returns a ``PIL.Image.Image`` in RGB (or L) and keeps no state.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PIL import Image
 
@@ -118,6 +120,7 @@ def grey_picture(array: np.ndarray, side_px: int = 160) -> Image.Image:
     return canvas
 
 
+@functools.lru_cache(maxsize=8)
 def _font(size: int):
     from PIL import ImageFont
 
@@ -209,21 +212,34 @@ def prediction_grid(
     return picture
 
 
+STEP_CAPTIONS = {"ink": "your drawing", "cropped": "crop to ink", "fitted": "fit 20x20", "centered": "28x28, centred"}
+
+
+@functools.lru_cache(maxsize=4)
+def _caption_band(names: tuple[str, ...], panel_px: int, gap: int, height: int) -> np.ndarray:
+    from PIL import ImageDraw
+
+    band = Image.new("L", (len(names) * (panel_px + gap) - gap, height), 255)
+    draw = ImageDraw.Draw(band)
+    for index, name in enumerate(names):
+        x = index * (panel_px + gap) + panel_px / 2
+        draw.text((x, 3), STEP_CAPTIONS.get(name, name), fill=60, font=_font(13), anchor="mt")
+    return np.asarray(band)
+
+
 def steps_strip(steps: dict[str, np.ndarray], panel_px: int = 96) -> Image.Image:
     """The preprocessing steps side by side, each captioned (ink, cropped, fitted, centered).
 
     Args:
         steps: uint8 grey arrays by name, as in :attr:`cnndemo.preprocess.PreparedDigit.steps`.
-    """
-    from PIL import ImageDraw
 
-    captions = {"ink": "your drawing", "cropped": "crop to ink", "fitted": "fit 20x20", "centered": "28x28, centred"}
-    caption_px, gap = 20, 10
-    picture = Image.new("RGB", (len(steps) * (panel_px + gap) - gap, panel_px + caption_px), (255, 255, 255))
-    draw = ImageDraw.Draw(picture)
-    font = _font(13)
-    for index, (name, array) in enumerate(steps.items()):
-        x = index * (panel_px + gap)
-        picture.paste(grey_picture(array, panel_px).convert("RGB"), (x, 0))
-        draw.text((x + panel_px / 2, panel_px + 3), captions.get(name, name), fill=(60, 60, 60), font=font, anchor="mt")
-    return picture
+    Returns:
+        An L (grey) picture, ``panel_px`` tall plus a caption band.
+    """
+    gap = 10
+    spacer = np.full((panel_px, gap), 255, np.uint8)
+    panels = []
+    for array in steps.values():
+        panels += [np.asarray(grey_picture(array, panel_px)), spacer]
+    top = np.concatenate(panels[:-1], axis=1)
+    return Image.fromarray(np.concatenate([top, _caption_band(tuple(steps), panel_px, gap, 20)], axis=0), mode="L")

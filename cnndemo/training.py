@@ -379,12 +379,20 @@ def train(
 
 
 class _ProgressCallback:
-    """Keras callback (built lazily to keep ``import cnndemo`` light) - see :func:`train`."""
+    """Keras callback (built lazily to keep ``import cnndemo`` light) - see :func:`train`.
+
+    It is ``async_safe``: Keras then runs ``on_train_batch_end`` in a worker thread, so
+    reading the batch logs never holds up the training loop. Validation, which must not
+    race the weights' updates, runs in ``on_train_batch_begin`` (always on the training
+    thread) once the worker has asked for it.
+    """
 
     def __new__(cls, *args, **kwargs):
         import keras
 
         class ProgressCallback(keras.callbacks.Callback):
+            async_safe = True
+
             def __init__(self, config, emit, stop, x_val, y_val, steps_per_epoch, interval):
                 super().__init__()
                 self.config, self.emit, self.stop_flag = config, emit, stop
@@ -395,19 +403,24 @@ class _ProgressCallback:
                 self.status, self.bad_loss = "finished", None
                 self.history: list[TrainEvent] = []
                 self.validate_every = max(1, steps_per_epoch // config.validations_per_epoch)
-                self.train_time = 0.0
-                self.first_batch = (0, 0.0)  # (images, seconds) of the run's first batch
+                self.validation_due = False
+                self.validation_seconds = 0.0
+                self.first_batch: tuple[int, float, float] | None = None  # (seen, time, validation s)
                 self.last_emit = 0.0
                 self.logs: dict = {}
                 self.smooth: dict[str, float] = {}
                 self.previous_means: dict[str, float] = {}
 
             def images_per_s(self) -> float:
-                # The first batch includes tracing and compiling: leave it out once others exist.
-                seen, seconds = self.seen - self.first_batch[0], self.train_time - self.first_batch[1]
-                if seen <= 0 or seconds <= 0:
-                    seen, seconds = self.seen, self.train_time
-                return seen / seconds if seconds > 0 else 0.0
+                """Images per second of training since the first batch (which includes
+                tracing), validation time left out."""
+                if self.first_batch is None:
+                    return 0.0
+                seen, started, validated = self.first_batch
+                seconds = time.perf_counter() - started - (self.validation_seconds - validated)
+                if self.seen <= seen or seconds <= 0:
+                    return 0.0
+                return (self.seen - seen) / seconds
 
             def _event(self, kind: str, **extra) -> TrainEvent:
                 rate = self.images_per_s()
@@ -418,6 +431,11 @@ class _ProgressCallback:
                     loss=self.logs.get("loss"), accuracy=self.logs.get("accuracy"),
                     smooth_loss=self.smooth.get("loss"), smooth_accuracy=self.smooth.get("accuracy"), **extra,
                 )
+
+            def _record(self, event: TrainEvent) -> None:
+                self.history.append(event)
+                self.emit(event)
+                self.last_emit = time.perf_counter()
 
             def _update_smooth(self) -> None:
                 # Keras logs running means within an epoch; recover this batch's value and
@@ -433,19 +451,17 @@ class _ProgressCallback:
 
             def on_epoch_begin(self, epoch, logs=None):
                 self.epoch, self.step = epoch + 1, 0
-                self.batch_started = time.perf_counter()
 
-            def on_train_batch_begin(self, batch, logs=None):
-                self.batch_started = time.perf_counter()
+            def on_train_batch_begin(self, batch, logs=None):  # training thread
+                if self.validation_due:
+                    self.validation_due = False
+                    self._validate("validation")
 
-            def on_train_batch_end(self, batch, logs=None):
-                now = time.perf_counter()
-                self.train_time += now - self.batch_started
+            def on_train_batch_end(self, batch, logs=None):  # Keras' callback worker thread
                 self.step = batch + 1
-                batch_images = min(self.config.batch_size, self.config.train_images - batch * self.config.batch_size)
-                self.seen += batch_images
-                if self.first_batch == (0, 0.0):
-                    self.first_batch = (self.seen, self.train_time)
+                self.seen += min(self.config.batch_size, self.config.train_images - batch * self.config.batch_size)
+                if self.first_batch is None:
+                    self.first_batch = (self.seen, time.perf_counter(), self.validation_seconds)
                 self.logs = {k: float(v) for k, v in (logs or {}).items()}
                 loss = self.logs.get("loss", 0.0)
                 if not math.isfinite(loss):
@@ -453,34 +469,30 @@ class _ProgressCallback:
                     self.model.stop_training = True
                     return
                 self._update_smooth()
-                if self.stop_flag.is_set():
+                if self.stop_flag.is_set() and self.status == "finished":
                     self.status = "stopped"
                     self.model.stop_training = True
+                    self._record(self._event("batch"))
+                    return
                 near_end = self.step > self.steps_per_epoch - self.validate_every // 2  # the epoch end validates
-                if self.x_val.size and self.step % self.validate_every == 0 and not near_end and self.status == "finished":
-                    self._validate("validation")
-                elif now - self.last_emit >= self.interval or self.status == "stopped":
-                    self.last_emit = now
-                    event = self._event("batch")
-                    self.history.append(event)
-                    self.emit(event)
+                if self.x_val.size and self.step % self.validate_every == 0 and not near_end:
+                    self.validation_due = True
+                elif time.perf_counter() - self.last_emit >= self.interval:
+                    self._record(self._event("batch"))
 
             def _validate(self, kind: str) -> None:
+                started = time.perf_counter()
                 val_loss, val_accuracy = loss_and_accuracy(predict_probabilities(self.model, self.x_val), self.y_val)
-                event = self._event(kind, val_loss=val_loss, val_accuracy=val_accuracy)
-                self.history.append(event)
-                self.emit(event)
-                self.last_emit = time.perf_counter()
+                self.validation_seconds += time.perf_counter() - started
+                self._record(self._event(kind, val_loss=val_loss, val_accuracy=val_accuracy))
 
-            def on_epoch_end(self, epoch, logs=None):
+            def on_epoch_end(self, epoch, logs=None):  # training thread, after the worker is flushed
                 if self.status != "finished":
                     return
                 self.epochs_completed = epoch + 1
                 if self.x_val.size:
                     self._validate("epoch")
                 else:
-                    event = self._event("epoch")
-                    self.history.append(event)
-                    self.emit(event)
+                    self._record(self._event("epoch"))
 
         return ProgressCallback(*args, **kwargs)
