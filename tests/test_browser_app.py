@@ -368,6 +368,7 @@ def test_tablet_width_pad_and_prediction_visible(app_url, new_context):
     page.wait_for_selector("#drawpad .drawpad[data-ready='1']", timeout=PAGE_LOAD_MS)
     ensure_simplecnn(page)
     page.evaluate("() => window.scrollTo(0, 0)")
+    page.locator("#prediction").wait_for(state="visible", timeout=PREDICTION_MS)  # settles after load events
     assert page.locator(CANVAS).is_visible() and page.locator("#prediction").is_visible()
     # Both fit on one tablet screen, so a student sees the answer while drawing.
     assert in_viewport(page, CANVAS), page.locator(CANVAS).bounding_box()

@@ -114,8 +114,8 @@ def build_draw_tab(predictor: Predictor) -> gr.Dropdown:
                show_progress="hidden")
     upload.change(on_upload, [upload, model, layer], outputs, api_visibility="private", show_progress="hidden")
     layer.input(on_layer, [digit_state, model, layer], feature_map, api_visibility="private", show_progress="hidden")
-    model.change(on_model, [digit_state, model], [layer, architecture, *outputs], api_visibility="private",
-                 show_progress="hidden")
+    model.input(on_model, [digit_state, model], [layer, architecture, *outputs], api_visibility="private",
+                show_progress="hidden")
     return model
 
 
