@@ -118,7 +118,7 @@ def main() -> int:
     names = [resolve_name(m) for m in (args.models or list_models())]
     started = time.perf_counter()
     predictor = Predictor.load(models=names, precision=args.precision, allow_untrained=True)
-    print(f"loaded {names} in {time.perf_counter() - started:.1f} s; precision {predictor.precision}; "
+    print(f"loaded {names} in {time.perf_counter() - started:.1f} s; precision {', '.join(f'{k} {predictor.get(k).precision}' for k in predictor.keys())}; "
           f"{predictor.device}; TF {tf.__version__}, Keras {keras.__version__}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
 
@@ -217,7 +217,7 @@ def main() -> int:
         print(f"{entry.label}: done", file=sys.stderr)
 
     print(f"\n### Server draw→result latency (ms), {len(ours_items)} drawings "
-          f"({len(base_items)} for the tutorial path), precision {predictor.precision}\n")
+          f"({len(base_items)} for the tutorial path), precision {', '.join(f'{k} {predictor.get(k).precision}' for k in predictor.keys())}\n")
     print("| model | layer shown | ours p50 | ours p95 | ours+png p50 | tutorial p50 | tutorial p95 | speed-up (×) | target |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for row in rows:

@@ -59,6 +59,7 @@ class LoadedModel:
         card: the weights' card (empty dict for untrained weights).
         model: the ``keras.Model``.
         layer_names: names of the layers whose activations ``run`` returns.
+        precision: the dtype policy it computes in.
     """
 
     key: str
@@ -68,6 +69,7 @@ class LoadedModel:
     model: Any
     layer_names: list[str]
     forward: Any = field(repr=False, default=None)
+    precision: str = "float32"
 
 
 def build_forward(model: Any) -> tuple[Any, list[str]]:
@@ -92,6 +94,7 @@ class Predictor:
 
     def __init__(self, precision: str = "auto"):
         self.device = configure_devices()
+        self.requested_precision = precision
         self.precision = choose_precision(precision)
         self._models: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
@@ -116,7 +119,7 @@ class Predictor:
         """
         predictor = cls(precision)
         for name in models or list_models():
-            model = create_model(name, dtype=predictor.precision)
+            model = create_model(name, dtype=predictor.precision_for(name))
             try:
                 card = load_weights(model, weights_dir, name)
             except WeightsError as error:
@@ -126,6 +129,12 @@ class Predictor:
                 card = {}
             predictor.add(name, model, card, label=model_info(name).display_name)
         return predictor
+
+    def precision_for(self, name: str) -> str:
+        """The dtype policy for registry model ``name``: the requested one, except that
+        "auto" follows the model's ``inference_precision`` (float32 for SimpleCNN)."""
+        preferred = model_info(name).inference_precision
+        return preferred if self.requested_precision == "auto" and preferred != "auto" else self.precision
 
     def add_saved(self, directory: str | Path) -> list[str]:
         """Load every model saved from the Train tab in ``directory`` as ``"<name>:saved"``.
@@ -138,7 +147,7 @@ class Predictor:
             card_file = Path(directory) / f"{name}.json"
             if not card_file.is_file():
                 continue
-            model = create_model(name, dtype=self.precision)
+            model = create_model(name, dtype=self.precision_for(name))
             try:
                 card = load_weights(model, directory, name)
             except WeightsError:
@@ -156,7 +165,7 @@ class Predictor:
         forward(np.zeros((1, *model.input_shape[1:]), np.float32))  # trace + warm up
         entry = LoadedModel(
             key=key, arch=resolve_name(card.get("model", model.name)), label=label, card=card,
-            model=model, layer_names=layer_names, forward=forward,
+            model=model, layer_names=layer_names, forward=forward, precision=model.dtype_policy.name,
         )
         with self._lock:
             self._models = {**self._models, key: entry}

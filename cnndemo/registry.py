@@ -24,6 +24,8 @@ class ModelInfo:
         course_accuracy: MNIST test accuracy reported by the course notes.
         summary: one sentence for the UI.
         builder: function returning an uncompiled ``keras.Model``.
+        inference_precision: what ``precision="auto"`` means for one drawing: "auto" (bf16
+            where the hardware has it) or "float32" for models too small to gain from it.
     """
 
     name: str
@@ -33,6 +35,7 @@ class ModelInfo:
     course_accuracy: float
     summary: str
     builder: Callable[..., keras.Model]
+    inference_precision: str = "auto"
 
 
 _MODELS: dict[str, ModelInfo] = {}
@@ -45,6 +48,7 @@ def register_model(
     expected_params: int,
     course_accuracy: float,
     summary: str,
+    inference_precision: str = "auto",
 ) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
     """Decorator that adds a builder to the registry under its function name."""
 
@@ -60,6 +64,7 @@ def register_model(
             course_accuracy=course_accuracy,
             summary=summary,
             builder=builder,
+            inference_precision=inference_precision,
         )
         return builder
 

@@ -102,3 +102,14 @@ def test_missing_weights_are_reported_not_hidden(tmp_path):
     predictor = Predictor.load(tmp_path, models=["simplecnn"], allow_untrained=True)
     assert "simplecnn" in predictor.problems
     assert "python -m cnndemo train --model simplecnn" in predictor.problems["simplecnn"]
+
+
+def test_auto_precision_keeps_simplecnn_in_float32(simplecnn_predictor):
+    # SimpleCNN declares inference_precision="float32": too small for bf16 to pay off.
+    assert simplecnn_predictor.get("simplecnn").precision == "float32"
+    assert simplecnn_predictor.precision_for("simplecnn") == "float32"
+
+
+def test_an_explicit_precision_is_obeyed_for_every_model(tmp_path):
+    predictor = Predictor.load(tmp_path, models=["simplecnn"], precision="mixed_bfloat16", allow_untrained=True)
+    assert predictor.get("simplecnn").precision == "mixed_bfloat16"

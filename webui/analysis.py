@@ -103,7 +103,7 @@ def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str 
     message = (
         f"**{entry.label}** sees the 28×28 image"
         + (f", resized to {info.input_size}×{info.input_size}" if resized is not None else "")
-        + f" · forward pass {output.seconds * 1000:.1f} ms ({predictor.precision}, {predictor.device}){note}"
+        + f" · forward pass {output.seconds * 1000:.1f} ms ({entry.precision}, {predictor.device}){note}"
     )
     return Analysis(
         top_k=output.top_k(TOP_K),

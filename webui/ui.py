@@ -162,7 +162,9 @@ def build_demo(predictor: Predictor, manager: TrainingManager) -> gr.Blocks:
             "# cnndemo · CNN classroom\n"
             "Draw a digit, pick a network, and see what it predicts and what every layer computed. "
             "· 숫자를 그리고 모델을 고르면 예측과 각 층의 특징 맵을 볼 수 있습니다.  \n"
-            f"Running on **{predictor.device}**, precision **{predictor.precision}**."
+            f"Running on **{predictor.device}**; precision "
+            + ", ".join(f"{predictor.get(key).label} **{predictor.get(key).precision}**" for key in predictor.keys())
+            + "."
             + "".join(f"\n\n⚠️ **{predictor.get(key).label} runs with random weights**: {problem}"
                       for key, problem in predictor.problems.items())
         )
