@@ -165,7 +165,9 @@ class Predictor:
         forward(np.zeros((1, *model.input_shape[1:]), np.float32))  # trace + warm up
         entry = LoadedModel(
             key=key, arch=resolve_name(card.get("model", model.name)), label=label, card=card,
-            model=model, layer_names=layer_names, forward=forward, precision=model.dtype_policy.name,
+            model=model, layer_names=layer_names, forward=forward,
+            # The functional Model itself keeps the global policy; its layers hold the real one.
+            precision=model.layers[1].dtype_policy.name,
         )
         with self._lock:
             self._models = {**self._models, key: entry}
