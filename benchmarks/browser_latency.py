@@ -24,7 +24,6 @@ import argparse
 import math
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from apputil import stop_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -115,18 +116,6 @@ def start_app(port: int, log_path: Path, timeout: float) -> subprocess.Popen:
                     return child
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             time.sleep(0.1)
-
-
-def stop_app(child: subprocess.Popen) -> None:
-    try:
-        os.killpg(child.pid, signal.SIGTERM)  # only the process group we started
-        child.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        child.wait()
 
 
 def select_model(page, label: str) -> None:

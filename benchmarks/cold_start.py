@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -22,6 +21,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+from apputil import stop_app
 from pathlib import Path
 
 import psutil
@@ -96,15 +97,7 @@ def cold_start(timeout: float, precision: str | None, log_path: Path) -> tuple[f
             rss_later = tree_rss_mb(process)
             return seconds, rss, rss_later
         finally:
-            try:
-                os.killpg(child.pid, signal.SIGTERM)  # the group we started for app.py only
-                child.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(child.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                child.wait()
+            stop_app(child)
 
 
 def main() -> int:

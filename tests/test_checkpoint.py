@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -202,7 +201,6 @@ def test_save_killed_midway_leaves_the_old_weights_loadable(saved, tmp_path, han
 
 
 def test_saved_weights_hold_the_model_not_the_optimizer(tmp_path):
-    import json
 
     import numpy as np
 
