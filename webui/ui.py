@@ -19,6 +19,7 @@ from webui.train_tab import build_train_tab
 CSS = """
 #prediction .output-class { font-size: 2.6rem; }
 .cnndemo-small img, #feature-map img { image-rendering: pixelated; }
+#feature-map img { width: 100%; height: 100%; object-fit: contain; }
 @media (max-width: 600px) { .cnndemo-row { flex-direction: column !important; } }
 """
 
