@@ -15,15 +15,24 @@ from cnndemo.registry import list_models, model_info, resolve_name
 
 
 def _print_event(event) -> None:
+    """One progress line per event; never raises (a crash here would lose the run)."""
     if event.kind in ("start", "end"):
         return
+    if event.kind == "evaluate":
+        if event.seen == event.total:
+            print(f"tested on {event.total:,} test images", flush=True)
+        return
+
+    def number(value) -> str:
+        return "-" if value is None else f"{value:.4f}"
+
     line = (
         f"epoch {event.epoch} step {event.step}/{event.steps_per_epoch} "
         f"seen {event.seen}/{event.total} {event.images_per_s:.0f} img/s eta {event.eta_s:.0f}s "
-        f"loss {event.loss:.4f} acc {event.accuracy:.4f}"
+        f"loss {number(event.loss)} acc {number(event.accuracy)}"
     )
     if event.val_accuracy is not None:
-        line += f" | {event.kind} val_loss {event.val_loss:.4f} val_acc {event.val_accuracy:.4f}"
+        line += f" | {event.kind} val_loss {number(event.val_loss)} val_acc {number(event.val_accuracy)}"
     print(line, flush=True)
 
 

@@ -160,8 +160,10 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
     out = tmp_path / "weights"
     trained = run_cli("train", "--model", "simplecnn", "--epochs", "1", "--train-images", "200",
-                      "--validation-images", "100", "--quiet", "--out", str(out))
+                      "--validation-images", "100", "--log-every", "0", "--out", str(out))
     assert trained.returncode == 0, trained.stderr[-3000:]
+    # progress is printed for every kind of event, the test pass included, without crashing
+    assert "epoch 1 step" in trained.stdout and "tested on 10,000 test images" in trained.stdout
     card = json.loads((out / "simplecnn.json").read_text())
     assert card["model"] == "simplecnn"
     assert card["train_images"] == 200 and card["recipe"]["epochs"] == 1
