@@ -72,7 +72,7 @@ class Analysis:
 
 def layer_choices(predictor: Predictor, key: str) -> list[str]:
     """Layers whose activations can be shown (conv, pool, resize, dense), in order."""
-    return [name for name in predictor.get(key).layer_names]
+    return list(predictor.get(key).layer_names)
 
 
 def default_layer(predictor: Predictor, key: str) -> str:

@@ -162,7 +162,6 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, draw_model: 
             rate: learning rate, (0, 1].
             precision_name: "auto" or "float32".
         """
-        arch = model_name
         config = TrainConfig(model=model_name, epochs=epochs_count, train_images=images_count, batch_size=batch,
                              optimizer=optimizer_name, learning_rate=rate, precision=precision_name)
         owner = getattr(request, "session_hash", None) or "api"
@@ -207,15 +206,15 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, draw_model: 
         matrix = confusion_matrix(mnist.y_test, result.test_predictions)
         first_nine = np.arange(9)
         grid = prediction_grid(mnist.x_test[first_nine], result.test_predictions[first_nine], mnist.y_test[first_nine])
-        info = model_info(arch)
+        info = model_info(model_name)
         stamp = time.strftime("%H:%M")
         label = f"{info.display_name} · trained here {stamp} ({result.test_accuracy:.1%}) · 직접 학습"
-        predictor.add(trained_key(arch), result.model, result.card(mnist) | {"source": "trained in the app"}, label=label)
+        predictor.add(trained_key(model_name), result.model, result.card(mnist) | {"source": "trained in the app"}, label=label)
         dropdown = gr.Dropdown(choices=[(predictor.get(k).label, k) for k in predictor.keys()])
         yield (
             f"✅ {result.message}  \nYour model is now in the Draw tab as **{label}**.",
             curves(history, "loss"), curves(history, "accuracy"),
-            result_summary(result, predictor.get(arch).card.get("test_accuracy")),
+            result_summary(result, predictor.get(model_name).card.get("test_accuracy")),
             confusion_picture(matrix), None, grid, gr.Button(interactive=True), "", result, dropdown,
         )
 
