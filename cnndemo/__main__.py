@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--validation-images", dest="validation_images", type=int, default=defaults.validation_images)
     p.add_argument("--validations-per-epoch", dest="validations_per_epoch", type=int, default=defaults.validations_per_epoch)
     p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--init-from", dest="init_from", default=defaults.init_from, metavar="DIR",
+                   help="go on training the weights whose card is in DIR (fine-tuning) instead of random ones")
     p.add_argument("--out", help="directory for weights and card, e.g. weights/")
     p.add_argument("--log-every", dest="log_every", type=float, default=10.0, help="seconds between progress lines")
     p.add_argument("--quiet", action="store_true")

@@ -48,6 +48,9 @@ class TrainConfig:
         validation_images: test images used for the validation curve (0 turns it off).
         validations_per_epoch: how often the validation curve gets a point.
         seed: seed for the subset shuffle, weight init and augmentation.
+        init_from: "" to start from random weights, or a directory holding this model's
+            card and weights (e.g. an earlier run's ``--out``) to go on training them
+            (fine-tuning); the new card records the earlier card.
     """
 
     model: str = "simplecnn"
@@ -62,6 +65,7 @@ class TrainConfig:
     validation_images: int = 1000
     validations_per_epoch: int = 4
     seed: int = 0
+    init_from: str = ""
 
     def check(self, max_epochs: int = MAX_EPOCHS, max_train_images: int = TRAIN_IMAGES) -> "TrainConfig":
         """Raise ``ValueError`` with a plain sentence for the first bad field; return self."""
@@ -93,6 +97,14 @@ class TrainConfig:
             )
         self.learning_rate = rate
         choose_precision(self.precision)  # raises for an unknown name
+        self.init_from = str(self.init_from or "")
+        if self.init_from:
+            from cnndemo.checkpoint import WeightsError, read_card
+
+            try:
+                read_card(self.init_from, self.model)
+            except WeightsError as error:
+                raise ValueError(f"Cannot start from {self.init_from!r}: {error}") from error
         return self
 
 
@@ -175,6 +187,7 @@ class TrainResult:
     test_predictions: np.ndarray | None = None
     test_probabilities: np.ndarray | None = None
     precision: str = "float32"
+    start_card: dict[str, Any] | None = None
 
     def card(self, mnist: Mnist) -> dict[str, Any]:
         """The model card: recipe, results and versions, JSON-ready."""
@@ -207,7 +220,12 @@ class TrainResult:
                 "backend": keras.backend.backend(),
             },
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        }
+        } | ({} if self.start_card is None else {
+            "initialised_from": self.start_card,
+            "total_epochs": self.epochs_completed + self.start_card.get("total_epochs", self.start_card.get("epochs_completed", 0)),
+            "total_train_seconds": round(self.train_seconds + self.start_card.get(
+                "total_train_seconds", self.start_card.get("train_seconds", 0)), 1),
+        })
 
 
 def predict_probabilities(
@@ -329,6 +347,11 @@ def train(
     total_steps = steps_per_epoch * config.epochs
 
     model = create_model(config.model, dtype=precision)
+    start_card = None
+    if config.init_from:
+        from cnndemo.checkpoint import load_weights
+
+        start_card = load_weights(model, config.init_from, config.model)
     compile_model(model, config, total_steps, steps_per_epoch)
     progress = _ProgressCallback(config, emit, stop, x_val, y_val, steps_per_epoch, event_interval_s)
     emit(TrainEvent("start", epoch=1, steps_per_epoch=steps_per_epoch, total=len(x_train) * config.epochs))
@@ -348,6 +371,7 @@ def train(
         train_seconds=train_seconds,
         images_per_s=progress.images_per_s(),
         precision=precision,
+        start_card=start_card,
     )
     if result.status == "diverged":
         result.message = (

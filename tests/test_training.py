@@ -104,6 +104,7 @@ BAD_CONFIGS = {
     "schedule_unknown": dict(schedule="linear"),
     "precision_unknown": dict(precision="float8"),
     "model_unknown": dict(model="resnet"),
+    "init_from_missing": dict(init_from="no/such/weights"),
 }
 
 
@@ -116,6 +117,33 @@ def test_bad_config_raises_value_error_before_training(overrides, mnist):
     value = next(iter(overrides.values()))
     if not isinstance(value, float) or np.isfinite(value):
         assert repr(value) in str(error.value)  # the message quotes what it received
+
+
+def test_init_from_goes_on_from_saved_weights_and_the_card_says_so(finished_run, mnist, tmp_path):
+    from cnndemo.checkpoint import save_weights
+
+    first, _ = finished_run
+    first_card = first.card(mnist)
+    save_weights(first.model, first_card, tmp_path, "simplecnn")
+    # A learning rate too small to move anything: the run must end where the saved weights were.
+    result = train(small_config(init_from=str(tmp_path), learning_rate=1e-9), mnist=mnist)
+    assert result.status == "finished"
+    assert abs(result.test_accuracy - first.test_accuracy) <= 0.002, (result.test_accuracy, first.test_accuracy)
+    card = result.card(mnist)
+    assert card["recipe"]["init_from"] == str(tmp_path)
+    assert card["initialised_from"]["test_accuracy"] == first_card["test_accuracy"]
+    assert card["initialised_from"]["weights_sha256"]  # the exact starting weights are named
+    assert card["total_epochs"] == 2
+    assert card["total_train_seconds"] >= card["train_seconds"]
+
+
+def test_init_from_needs_a_card_of_the_same_model(finished_run, mnist, tmp_path):
+    from cnndemo.checkpoint import save_weights
+
+    first, _ = finished_run
+    save_weights(first.model, first.card(mnist), tmp_path, "simplecnn")
+    with pytest.raises(ValueError, match="alexnet"):
+        train(small_config(model="alexnet", init_from=str(tmp_path)), mnist=mnist)
 
 
 def test_operator_caps_are_enforced(mnist):
