@@ -45,8 +45,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = model_info(name)
         try:
             card = read_card(SHIPPED_WEIGHTS_DIR, name)
-            trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | {card['epochs_completed']} | "
-                       f"{card['recipe']['precision']} | {card['train_seconds'] / 60:.0f} min")
+            # A fine-tuned card counts the epochs and time of the runs before it too.
+            epochs = card.get("total_epochs", card["epochs_completed"])
+            minutes = card.get("total_train_seconds", card["train_seconds"]) / 60
+            trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | {epochs} | "
+                       f"{card['recipe']['precision']} | {minutes:.0f} min")
         except (WeightsError, KeyError, TypeError):
             trained = "no weights | | | |"
         print(f"| {info.display_name} | {info.expected_params:,} | {info.input_size}x{info.input_size} | {trained} |")
