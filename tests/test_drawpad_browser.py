@@ -259,6 +259,10 @@ def test_six_touch_strokes_all_arrive(app_url, browser):
         assert _pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
         assert page.evaluate("() => window.__types") == ["touch"] * 6
         assert page.evaluate("() => window.scrollY") == scroll0, "touch scrolled the page"
+        # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
+        bitmap = page.evaluate("() => { const c = document.querySelector('#drawpad canvas'); return [c.width, c.height]; }")
+        assert bitmap == [2 * 280, 2 * 280]
+        assert demo_drawpad.RECEIVED[-1]["size"] == (112, 112)
     finally:
         ctx.close()
 

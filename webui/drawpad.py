@@ -112,7 +112,13 @@ const ctx = canvas.getContext('2d');
 const undoBtn = root.querySelector('button.drawpad-undo');
 const clearBtn = root.querySelector('button.drawpad-clear');
 const brushBtns = Array.from(root.querySelectorAll('button.drawpad-brush'));
-const SIZE = canvas.width;
+const SIZE = parseInt(root.dataset.size, 10) || canvas.width;   // logical size: CSS pixels, pointer coordinates, strokes
+// Sharp ink on HiDPI screens: a bitmap of SIZE x devicePixelRatio, drawn in SIZE units.
+const DPR = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+if (DPR !== 1) {
+  canvas.width = canvas.height = Math.round(SIZE * DPR);
+  ctx.setTransform(canvas.width / SIZE, 0, 0, canvas.height / SIZE, 0, 0);
+}
 const OUT = parseInt(root.dataset.out, 10) || 112;
 const BRUSH = parseFloat(root.dataset.brush) || 18;
 const SIZES = { small: BRUSH * 0.6, medium: BRUSH, large: BRUSH * 1.5 };
@@ -346,7 +352,9 @@ def drawpad(
     Args:
         elem_id: DOM id of the component; selectors are ``#<elem_id> ...``.
         label: caption shown above the canvas ("" hides it).
-        size_px: canvas size in CSS and canvas pixels (square).  The canvas
+        size_px: canvas size in CSS pixels (square); its bitmap has
+            ``size_px * devicePixelRatio`` pixels, so ink stays sharp on HiDPI
+            screens (the value sent is ``out_px`` either way).  The canvas
             shrinks with ``max-width: 100%`` on narrow screens; coordinates are
             mapped so drawing stays exact.
         brush_px: medium brush diameter in canvas pixels (thin = 0.6x,
@@ -374,7 +382,7 @@ def drawpad(
     )
     label_html = f'<div class="drawpad-label">{_lit(label)}</div>' if label else ""
     template = (
-        f'<div class="drawpad" data-out="{out_px}" data-brush="{float(brush_px)}" '
+        f'<div class="drawpad" data-size="{size_px}" data-out="{out_px}" data-brush="{float(brush_px)}" '
         f'data-strokes="0">'
         f"{label_html}"
         f'<canvas class="drawpad-canvas" width="{size_px}" height="{size_px}" '
