@@ -38,6 +38,7 @@ def _print_event(event) -> None:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, WeightsError, read_card
+    from cnndemo.training import card_totals
 
     print("| model | params | input | shipped test accuracy | test loss | epochs | precision | train time |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
@@ -45,11 +46,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         info = model_info(name)
         try:
             card = read_card(SHIPPED_WEIGHTS_DIR, name)
-            # A fine-tuned card counts the epochs and time of the runs before it too.
-            epochs = card.get("total_epochs", card["epochs_completed"])
-            minutes = card.get("total_train_seconds", card["train_seconds"]) / 60
+            epochs, seconds = card_totals(card)  # a fine-tuned card counts the runs before it too
             trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | {epochs} | "
-                       f"{card['recipe']['precision']} | {minutes:.0f} min")
+                       f"{card['recipe']['precision']} | {seconds / 60:.0f} min")
         except (WeightsError, KeyError, TypeError):
             trained = "no weights | | | |"
         print(f"| {info.display_name} | {info.expected_params:,} | {info.input_size}x{info.input_size} | {trained} |")

@@ -222,10 +222,16 @@ class TrainResult:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         } | ({} if self.start_card is None else {
             "initialised_from": self.start_card,
-            "total_epochs": self.epochs_completed + self.start_card.get("total_epochs", self.start_card.get("epochs_completed", 0)),
-            "total_train_seconds": round(self.train_seconds + self.start_card.get(
-                "total_train_seconds", self.start_card.get("train_seconds", 0)), 1),
+            "total_epochs": self.epochs_completed + card_totals(self.start_card)[0],
+            "total_train_seconds": round(self.train_seconds + card_totals(self.start_card)[1], 1),
         })
+
+
+def card_totals(card: dict[str, Any]) -> tuple[int, float]:
+    """(epochs, training seconds) of a card, counting the runs it went on from (``init_from``).
+
+    Raises ``KeyError`` for a card without ``epochs_completed`` / ``train_seconds``."""
+    return card.get("total_epochs", card["epochs_completed"]), card.get("total_train_seconds", card["train_seconds"])
 
 
 def predict_probabilities(
