@@ -411,10 +411,11 @@ def train(
 class _ProgressCallback:
     """Keras callback (built lazily to keep ``import cnndemo`` light) - see :func:`train`.
 
-    It is ``async_safe``: Keras then runs ``on_train_batch_end`` in a worker thread, so
-    reading the batch logs never holds up the training loop. Validation, which must not
-    race the weights' updates, runs in ``on_train_batch_begin`` (always on the training
-    thread) once the worker has asked for it.
+    It is ``async_safe``: Keras then runs ``on_train_batch_end`` in a pool of worker
+    threads, so reading the batch logs never holds up the training loop. Two batches' ends
+    may run at once there, so their bookkeeping is done under a lock (and the step only
+    moves forward). Validation, which must not race the weights' updates, runs in
+    ``on_train_batch_begin`` (always on the training thread) once a worker has asked for it.
     """
 
     def __new__(cls, *args, **kwargs):
@@ -440,6 +441,7 @@ class _ProgressCallback:
                 self.logs: dict = {}
                 self.smooth: dict[str, float] = {}
                 self.previous_means: dict[str, float] = {}
+                self.lock = threading.Lock()
 
             def images_per_s(self) -> float:
                 """Images per second of training since the first batch (which includes
@@ -487,8 +489,12 @@ class _ProgressCallback:
                     self.validation_due = False
                     self._validate("validation")
 
-            def on_train_batch_end(self, batch, logs=None):  # Keras' callback worker thread
-                self.step = batch + 1
+            def on_train_batch_end(self, batch, logs=None):  # one of Keras' callback worker threads
+                with self.lock:
+                    self._batch_end(batch, logs)
+
+            def _batch_end(self, batch, logs):
+                self.step = max(self.step, batch + 1)
                 self.seen += min(self.config.batch_size, self.config.train_images - batch * self.config.batch_size)
                 if self.first_batch is None:
                     self.first_batch = (self.seen, time.perf_counter(), self.validation_seconds)

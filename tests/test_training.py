@@ -217,3 +217,27 @@ def test_cli_train_refuses_zero_epochs(tmp_path):
     assert "epoch" in result.stderr.lower()
     assert "0" in result.stderr
     assert not (out / "simplecnn.json").exists()
+
+
+def test_batch_ends_arriving_together_are_all_counted():
+    # Keras runs an async_safe callback's on_train_batch_end in a pool of threads, so the
+    # ends of two batches can overlap; none may be lost and the step never goes back.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cnndemo.training import _ProgressCallback
+
+    config = small_config(train_images=3_200, batch_size=1, validation_images=0)
+    steps = config.train_images
+    empty = np.zeros((0, 28, 28, 1), "float32")
+    callback = _ProgressCallback(config, lambda event: None, threading.Event(), empty, np.zeros(0), steps, 0.0)
+    callback.on_epoch_begin(0)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda batch: callback.on_train_batch_end(batch, {"loss": 0.5, "accuracy": 0.9}),
+                          range(steps)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert callback.seen == config.train_images
+    assert callback.step == steps
