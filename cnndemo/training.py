@@ -298,7 +298,12 @@ def make_training_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig):
             name="augment",
         )
         dataset = dataset.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    # No autotuning: its thread sleeps up to 10 s between rounds and ending an epoch (which
+    # destroys the epoch's iterator) waits for it, i.e. the CPU idled 8-9 s at most epoch
+    # ends here. An in-memory pipeline has nothing to tune (benchmarks/epoch_gaps.py).
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def compile_model(model: Any, config: TrainConfig, total_steps: int, steps_per_epoch: int) -> None:
