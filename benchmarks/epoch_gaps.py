@@ -30,8 +30,10 @@ import tensorflow as tf  # noqa: E402
 
 from cnndemo.data import load_mnist  # noqa: E402
 from cnndemo.precision import choose_precision, configure_devices  # noqa: E402
-from cnndemo.registry import create_model, list_models  # noqa: E402
-from cnndemo.training import TrainConfig, compile_model, make_training_dataset, select_training_subset  # noqa: E402
+from cnndemo.registry import list_models  # noqa: E402
+from cnndemo.training import TrainConfig  # noqa: E402
+
+from fitutil import images_per_s, plain_fit  # noqa: E402
 
 
 class Marks(keras.callbacks.Callback):
@@ -60,23 +62,16 @@ class Marks(keras.callbacks.Callback):
 
 def fit_once(config: TrainConfig, mnist, autotune: bool) -> tuple[float, float]:
     """(images/s of epochs 2.., seconds of gaps) of one plain fit."""
-    keras.utils.set_random_seed(config.seed)
-    x, y = select_training_subset(mnist, config.train_images, config.seed)
-    steps = -(-len(x) // config.batch_size)
-    model = create_model(config.model, dtype=choose_precision(config.precision))
-    compile_model(model, config, steps * config.epochs, steps)
-    dataset = make_training_dataset(x, y, config)
+    options = None
     if autotune:
         options = tf.data.Options()
         options.autotune.enabled = True
-        dataset = dataset.with_options(options)
     marks = Marks()
-    model.fit(dataset, epochs=config.epochs, verbose=0, callbacks=[marks])
+    images = plain_fit(config, mnist, [marks], dataset_options=options)
     returned = time.perf_counter()
     gaps = sum(first - begin for begin, first in zip(marks.epoch_begin[1:], marks.first_batch[1:]))
     gaps += returned - marks.train_end
-    rate = len(x) * (config.epochs - 1) / (marks.epoch_end[-1] - marks.epoch_end[0])
-    return rate, gaps
+    return images_per_s(marks.epoch_end, images), gaps
 
 
 def main() -> None:

@@ -33,10 +33,11 @@ import keras  # noqa: E402
 
 from cnndemo.data import load_mnist  # noqa: E402
 from cnndemo.precision import choose_precision, configure_devices  # noqa: E402
-from cnndemo.registry import create_model, list_models  # noqa: E402
-from cnndemo.training import (  # noqa: E402
-    TrainConfig, compile_model, make_training_dataset, select_training_subset, train,
-)
+from cnndemo.registry import list_models  # noqa: E402
+from cnndemo.training import TrainConfig, train  # noqa: E402
+
+import fitutil  # noqa: E402
+from fitutil import images_per_s  # noqa: E402
 
 # Images per epoch: enough batches for a stable figure, few enough for float32 VGG16.
 IMAGES = {"simplecnn": 25_600, "alexnet": 2_560, "vgg16": 320}
@@ -54,21 +55,11 @@ class EpochTimer(keras.callbacks.Callback):
         self.ends.append(time.perf_counter())
 
 
-def images_per_s(epoch_ends: list[float], images_per_epoch: int) -> float:
-    """Throughput of every epoch after the first, from the epochs' end times."""
-    return images_per_epoch * (len(epoch_ends) - 1) / (epoch_ends[-1] - epoch_ends[0])
-
-
 def plain_fit(config: TrainConfig, mnist) -> float:
     """images/s after the first epoch of plain model.fit with the runner's data and optimizer."""
-    keras.utils.set_random_seed(config.seed)
-    x, y = select_training_subset(mnist, config.train_images, config.seed)
-    steps = -(-len(x) // config.batch_size)
-    model = create_model(config.model, dtype=choose_precision(config.precision))
-    compile_model(model, config, steps * config.epochs, steps)
     timer = EpochTimer()
-    model.fit(make_training_dataset(x, y, config), epochs=config.epochs, verbose=0, callbacks=[timer])
-    return images_per_s(timer.ends, len(x))
+    images = fitutil.plain_fit(config, mnist, [timer])
+    return images_per_s(timer.ends, images)
 
 
 def runner_fit(config: TrainConfig, mnist) -> float:
@@ -112,11 +103,11 @@ def main() -> None:
                     gc.collect()  # the previous model's garbage is not collected during this fit
                     runs[fit].append(fit(config, mnist))
             plain, runner = max(runs[plain_fit]), max(runs[runner_fit])
-            speeds[name, precision] = runner, statistics.median(runs[runner_fit])
-            median = statistics.median(runs[runner_fit]) / statistics.median(runs[plain_fit])
+            plain_median, runner_median = statistics.median(runs[plain_fit]), statistics.median(runs[runner_fit])
+            speeds[name, precision] = runner, runner_median
             every = "; ".join(f"{label} " + ", ".join(f"{v:,.0f}" if v >= 100 else f"{v:.1f}" for v in runs[fit])
                               for label, fit in (("plain", plain_fit), ("runner", runner_fit)))
-            print(f"| {name} | {precision} | {plain:,.1f} | {runner:,.1f} | {runner / plain:.2f}x | {median:.2f}x "
+            print(f"| {name} | {precision} | {plain:,.1f} | {runner:,.1f} | {runner / plain:.2f}x | {runner_median / plain_median:.2f}x "
                   f"| {every} |", flush=True)
     if len(precisions) == 2:
         print(f"\n| model | runner float32 img/s (best) | runner {auto} img/s (best) | speed-up (best) "
