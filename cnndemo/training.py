@@ -195,7 +195,7 @@ class TrainResult:
         import tensorflow as tf
 
         info = model_info(self.config.model)
-        return {
+        card = {
             "model": info.name,
             "display_name": info.display_name,
             "params": int(self.model.count_params()),
@@ -220,11 +220,13 @@ class TrainResult:
                 "backend": keras.backend.backend(),
             },
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        } | ({} if self.start_card is None else {
-            "initialised_from": self.start_card,
-            "total_epochs": self.epochs_completed + card_totals(self.start_card)[0],
-            "total_train_seconds": round(self.train_seconds + card_totals(self.start_card)[1], 1),
-        })
+        }
+        if self.start_card is not None:
+            epochs_before, seconds_before = card_totals(self.start_card)
+            card["initialised_from"] = self.start_card
+            card["total_epochs"] = self.epochs_completed + epochs_before
+            card["total_train_seconds"] = round(self.train_seconds + seconds_before, 1)
+        return card
 
 
 def card_totals(card: dict[str, Any]) -> tuple[int, float]:
@@ -299,7 +301,7 @@ def make_training_dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig):
         )
         dataset = dataset.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
     # No autotuning: its thread sleeps up to 10 s between rounds and ending an epoch (which
-    # destroys the epoch's iterator) waits for it, i.e. the CPU idled 8-9 s at most epoch
+    # destroys the epoch's iterator) waits for it, so the CPU idled up to 10 s at epoch
     # ends here. An in-memory pipeline has nothing to tune (benchmarks/epoch_gaps.py).
     options = tf.data.Options()
     options.autotune.enabled = False
