@@ -37,27 +37,31 @@ def _print_event(event) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, WeightsError, read_card
-    from cnndemo.training import card_totals
+    from cnndemo.cards import WeightsError, card_totals, read_card
+    from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR
 
-    print("| model | params | input | shipped test accuracy | test loss | epochs | precision | train time |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    print("| model | params | input | MNIST test accuracy | test loss | pen test accuracy | data | epochs | "
+          "precision | train time |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |")
     for name in list_models():
         info = model_info(name)
         try:
             card = read_card(SHIPPED_WEIGHTS_DIR, name)
             epochs, seconds = card_totals(card)  # a fine-tuned card counts the runs before it too
-            trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | {epochs} | "
+            pen = card.get("tests", {}).get("pen", {}).get("accuracy")
+            trained = (f"{card['test_accuracy']:.2%} | {card['test_loss']:.4f} | "
+                       f"{'-' if pen is None else f'{pen:.2%}'} | {card['recipe'].get('data', 'mnist')} | {epochs} | "
                        f"{card['recipe']['precision']} | {seconds / 60:.0f} min")
         except (WeightsError, KeyError, TypeError):
-            trained = "no weights | | | |"
+            trained = "no weights | | | | | |"
         print(f"| {info.display_name} | {info.expected_params:,} | {info.input_size}x{info.input_size} | {trained} |")
     return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from cnndemo.cards import build_card
     from cnndemo.checkpoint import save_weights
-    from cnndemo.data import load_mnist
+    from cnndemo.messages import CnnDemoError
     from cnndemo.precision import configure_devices
     from cnndemo.training import TrainConfig, train
 
@@ -65,41 +69,61 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     try:
         config.check()
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except CnnDemoError as error:
+        print(f"error: {_word(error)}", file=sys.stderr)
         return 2
-    mnist = load_mnist()
-    result = train(config, on_event=_print_event if not args.quiet else None, mnist=mnist, event_interval_s=args.log_every)
-    print(result.message, flush=True)
+    result = train(config, on_event=_print_event if not args.quiet else None, event_interval_s=args.log_every)
+    print(_result_line(result), flush=True)
     if result.status == "diverged":
         return 1
     if args.out:
-        path = save_weights(result.model, result.card(mnist), args.out, config.model)
+        path = save_weights(result.model, build_card(result), args.out, config.model)
         print(f"saved {path}", flush=True)
     return 0
 
 
+def _result_line(result) -> str:
+    if result.status == "diverged":
+        d = result.divergence
+        return f"diverged: loss {d['loss']} at epoch {d['epoch']}, step {d['step']}; nothing saved"
+    tests = ", ".join(f"{name} test accuracy {t.accuracy:.2%} (loss {t.loss:.4f})" for name, t in result.tests.items())
+    return (f"{result.status} after {result.images_seen:,} images ({result.epochs_completed} full epochs) "
+            f"in {result.train_seconds:.0f} s" + (f": {tests}" if tests else ""))
+
+
+def _word(error) -> str:
+    """An error's message in English, from the catalogue the web UI uses too."""
+    try:
+        from locales import word
+
+        return word(error.code, error.params, "en")
+    except (ImportError, KeyError):
+        return str(error)
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from cnndemo.checkpoint import load_weights
-    from cnndemo.data import load_mnist, to_model_input
+    from cnndemo.data.sets import training_sets
     from cnndemo.precision import choose_precision, configure_devices
     from cnndemo.registry import create_model
-    from cnndemo.training import loss_and_accuracy, predict_probabilities
+    from cnndemo.training import evaluate_sets
 
     configure_devices()
     try:
         names = [resolve_name(name) for name in args.models] or list_models()
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_word(error)}", file=sys.stderr)
         return 2
-    mnist = load_mnist()
+    sets = training_sets(args.data, validation_images=0)
     for name in names:
         model = create_model(name, dtype=choose_precision(args.precision))
         card = load_weights(model, args.weights, name)
-        probabilities = predict_probabilities(model, to_model_input(mnist.x_test))
-        loss, accuracy = loss_and_accuracy(probabilities, mnist.y_test)
-        print(json.dumps({"model": name, "precision": choose_precision(args.precision), "test_loss": round(loss, 4),
-                          "test_accuracy": accuracy, "card_test_accuracy": card.get("test_accuracy")}), flush=True)
+        tests = evaluate_sets(model, sets)
+        print(json.dumps({"model": name, "precision": choose_precision(args.precision),
+                          **{f"{test}_loss": round(t.loss, 4) for test, t in tests.items()},
+                          **{f"{test}_accuracy": t.accuracy for test, t in tests.items()},
+                          "card_test_accuracy": card.get("test_accuracy"),
+                          "card_pen_accuracy": card.get("tests", {}).get("pen", {}).get("accuracy")}), flush=True)
     return 0
 
 
@@ -124,15 +148,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR
-    from cnndemo.training import OPTIMIZERS, SCHEDULES, TrainConfig
+    from cnndemo.data.sets import DATA_MIXES
     from cnndemo.precision import PRECISIONS
+    from cnndemo.training import AUGMENTATIONS, OPTIMIZERS, SCHEDULES, TrainConfig
 
     parser = argparse.ArgumentParser(prog="python -m cnndemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="the registered models and their shipped weights' results").set_defaults(func=_cmd_list)
 
     defaults = TrainConfig()
-    p = commands.add_parser("train", help="train one model on MNIST and (with --out) save weights and card")
+    p = commands.add_parser("train", help="train one model and (with --out) save weights and card")
     p.add_argument("--model", required=True, choices=list_models())
     p.add_argument("--epochs", type=int, default=defaults.epochs)
     p.add_argument("--batch-size", dest="batch_size", type=int, default=defaults.batch_size)
@@ -141,7 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train-images", dest="train_images", type=int, default=defaults.train_images)
     p.add_argument("--precision", choices=PRECISIONS, default=defaults.precision)
     p.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule)
-    p.add_argument("--augment", action="store_true")
+    p.add_argument("--augment", nargs="?", const="affine", default=defaults.augment, choices=AUGMENTATIONS,
+                   help="none | affine (--augment alone: rotations, zooms, shifts) | handwriting (stroke width, "
+                        "elastic and affine changes)")
+    p.add_argument("--data", choices=DATA_MIXES, default=defaults.data,
+                   help="mnist, or mnist+pen: MNIST plus pen-drawn digits of 20 writers, drawn as on the pad")
+    p.add_argument("--pen-copies", dest="pen_copies", type=int, default=defaults.pen_copies,
+                   help="with mnist+pen: renderings of each pen digit")
     p.add_argument("--validation-images", dest="validation_images", type=int, default=defaults.validation_images)
     p.add_argument("--validations-per-epoch", dest="validations_per_epoch", type=int, default=defaults.validations_per_epoch)
     p.add_argument("--seed", type=int, default=defaults.seed)
@@ -152,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)
 
-    p = commands.add_parser("evaluate", help="test loss and accuracy of saved weights on the 10,000 test images")
+    p = commands.add_parser("evaluate", help="test loss and accuracy of saved weights on the held-out sets")
     p.add_argument("models", nargs="*", metavar="MODEL", help=f"any of {list_models()} (default: all)")
     p.add_argument("--weights", default=str(SHIPPED_WEIGHTS_DIR))
     p.add_argument("--precision", choices=PRECISIONS, default="float32")
+    p.add_argument("--data", choices=DATA_MIXES, default="mnist+pen",
+                   help="mnist: the 10,000 MNIST test digits; mnist+pen: also the held-out pen writers")
     p.set_defaults(func=_cmd_evaluate)
 
     p = commands.add_parser("predict", help="classify image files with saved weights")

@@ -28,37 +28,13 @@ from typing import Any
 
 import keras
 
+from cnndemo.cards import WeightsError, card_path, read_card
 from cnndemo.registry import create_model
+
+__all__ = ["SHIPPED_WEIGHTS_DIR", "WeightsError", "card_path", "read_card", "load_weights", "save_weights"]
 
 SHIPPED_WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 MAX_SHARD_GB = 0.009  # 9.4 MB: every file under a Space's 10 MB limit without Git LFS
-
-
-class WeightsError(RuntimeError):
-    """Weights or card missing, unreadable or not matching the architecture."""
-
-
-def card_path(directory: str | Path, name: str) -> Path:
-    """Path of the card of registry model ``name`` in ``directory``."""
-    return Path(directory) / f"{name}.json"
-
-
-def read_card(directory: str | Path, name: str) -> dict[str, Any]:
-    """The card of ``name`` as a dict.
-
-    Raises:
-        WeightsError: naming the missing or unreadable file.
-    """
-    path = card_path(directory, name)
-    if not path.is_file():
-        raise WeightsError(
-            f"No trained weights for {name!r}: {path} is missing. "
-            f"Train them with `python -m cnndemo train --model {name}`."
-        )
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise WeightsError(f"Model card {path} is unreadable: {error}") from error
 
 
 def _files_of(directory: Path, weights_file: str) -> list[Path]:
@@ -81,15 +57,17 @@ def load_weights(model: keras.Model, directory: str | Path, name: str) -> dict[s
     card = read_card(directory, name)
     weights_file = card.get("weights_file")
     if not weights_file or not (directory / weights_file).is_file():
-        raise WeightsError(f"Weights file {directory / str(weights_file)} named by {card_path(directory, name)} is missing.")
+        raise WeightsError("weights.file_missing", path=str(directory / str(weights_file)),
+                           card=str(card_path(directory, name)))
     for path in _files_of(directory, weights_file):
         expected = card.get("weights_sha256", {}).get(path.name)
         if expected is not None and _sha256(path) != expected:
-            raise WeightsError(f"Weights file {path} is corrupt (its SHA-256 does not match the card).")
+            raise WeightsError("weights.corrupt", path=str(path))
     try:
         model.load_weights(directory / weights_file)
     except Exception as error:  # Keras raises ValueError / KeyError / OSError variously
-        raise WeightsError(f"Could not load {directory / weights_file} into {model.name}: {error}") from error
+        raise WeightsError("weights.incompatible", path=str(directory / weights_file), model=model.name,
+                           reason=str(error)) from error
     return card
 
 

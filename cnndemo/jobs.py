@@ -7,63 +7,41 @@ Gradio-free, so the rules are testable on their own.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cnndemo.training import MAX_EPOCHS, TRAIN_IMAGES, TrainConfig, TrainEvent, TrainResult, train
+from cnndemo.messages import CnnDemoError
+from cnndemo.training import MAX_EPOCHS, MAX_TRAIN_IMAGES, TrainConfig, TrainEvent, TrainResult, train
 
 
-class TrainingBusyError(RuntimeError):
-    """A training is already running on this server."""
+class TrainingBusyError(CnnDemoError, RuntimeError):
+    """``train.busy``: a training is already running on this server (model, percent, minutes)."""
 
 
-class TrainingDisabledError(RuntimeError):
-    """The operator turned training off."""
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    try:
-        return int(value) if value else default
-    except ValueError as error:
-        raise ValueError(f"Environment variable {name} must be a whole number. Received: {value!r}.") from error
+class TrainingDisabledError(CnnDemoError, RuntimeError):
+    """``train.disabled``: the operator turned training off."""
 
 
 @dataclass(frozen=True)
 class TrainingLimits:
-    """What the operator of a Space or kiosk allows.
+    """What the operator of a Space or kiosk allows (the app fills it from its settings).
 
-    Read from the environment by :meth:`from_env`: ``CNNDEMO_TRAINING=off`` turns training
-    off; ``CNNDEMO_MAX_EPOCHS`` and ``CNNDEMO_MAX_TRAIN_IMAGES`` cap a run.
+    Attributes:
+        enabled: training may run at all.
+        max_epochs, max_train_images: caps on one run (images per epoch).
     """
 
     enabled: bool = True
     max_epochs: int = MAX_EPOCHS
-    max_train_images: int = TRAIN_IMAGES
+    max_train_images: int = MAX_TRAIN_IMAGES
 
-    @classmethod
-    def from_env(cls) -> "TrainingLimits":
-        enabled = os.environ.get("CNNDEMO_TRAINING", "on").strip().lower() not in ("off", "0", "false", "no")
-        return cls(
-            enabled=enabled,
-            max_epochs=max(1, min(MAX_EPOCHS, _env_int("CNNDEMO_MAX_EPOCHS", MAX_EPOCHS))),
-            max_train_images=max(100, min(TRAIN_IMAGES, _env_int("CNNDEMO_MAX_TRAIN_IMAGES", TRAIN_IMAGES))),
-        )
-
-    def describe(self) -> str:
-        """One sentence for the tab."""
-        if not self.enabled:
-            return "Training is turned off on this server (CNNDEMO_TRAINING=off)."
-        caps = []
-        if self.max_epochs < MAX_EPOCHS:
-            caps.append(f"at most {self.max_epochs} epochs")
-        if self.max_train_images < TRAIN_IMAGES:
-            caps.append(f"at most {self.max_train_images:,} training images")
-        return f"This server allows {' and '.join(caps)} per run." if caps else ""
+    @property
+    def capped(self) -> bool:
+        """True when a cap is below the package's own maximum."""
+        return self.max_epochs < MAX_EPOCHS or self.max_train_images < MAX_TRAIN_IMAGES
 
 
 @dataclass
@@ -97,7 +75,7 @@ class TrainingManager:
     """Starts at most one :class:`TrainingJob` at a time."""
 
     def __init__(self, limits: TrainingLimits | None = None, runner: Callable[..., TrainResult] = train):
-        self.limits = limits or TrainingLimits.from_env()
+        self.limits = limits or TrainingLimits()
         self._runner = runner
         self._lock = threading.Lock()
         self._job: TrainingJob | None = None
@@ -112,22 +90,20 @@ class TrainingManager:
         """Check ``config`` against the limits and start it in a worker thread.
 
         Raises:
-            TrainingDisabledError: training is off.
-            ValueError: a bad field, in a plain sentence (nothing started).
-            TrainingBusyError: another run is in progress (says how far it is).
+            TrainingDisabledError: ``train.disabled``.
+            TrainConfigError: a bad field (nothing started).
+            TrainingBusyError: ``train.busy``, with how far the other run is.
         """
         if not self.limits.enabled:
-            raise TrainingDisabledError(self.limits.describe())
+            raise TrainingDisabledError("train.disabled")
         config.check(max_epochs=self.limits.max_epochs, max_train_images=self.limits.max_train_images)
         with self._lock:
             running = self.current
             if running is not None:
                 done = running.last_event.fraction if running.last_event else 0.0
                 minutes = (time.time() - running.started_at) / 60
-                raise TrainingBusyError(
-                    f"Another training is running on this server ({running.config.model}, {done:.0%} done, "
-                    f"started {minutes:.0f} min ago). Only one runs at a time: try again when it ends."
-                )
+                raise TrainingBusyError("train.busy", model=running.config.model, percent=round(100 * done),
+                                        minutes=round(minutes))
             job = TrainingJob(owner=owner, config=config)
 
             def on_event(event: TrainEvent) -> None:

@@ -11,6 +11,12 @@ from typing import Callable
 
 import keras
 
+from cnndemo.messages import CnnDemoError
+
+
+class UnknownModelError(CnnDemoError, ValueError):
+    """``model.unknown``: a name that is no registered model."""
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -81,7 +87,7 @@ def resolve_name(name: str) -> str:
     """Map a key or display name (any case: ``"VGG16"``, ``"vgg16"``) to its registry key.
 
     Raises:
-        ValueError: naming the received value and the available models.
+        UnknownModelError: ``model.unknown`` with the received value and the available models.
     """
     _ensure_loaded()
     if isinstance(name, str):
@@ -91,10 +97,7 @@ def resolve_name(name: str) -> str:
         for info in _MODELS.values():
             if info.display_name.lower() == key:
                 return info.name
-    raise ValueError(
-        f"Unknown model. Received: model={name!r}. "
-        f"Available: {[info.display_name for info in _MODELS.values()]}"
-    )
+    raise UnknownModelError("model.unknown", received=name, available=[info.display_name for info in _MODELS.values()])
 
 
 def model_info(name: str) -> ModelInfo:

@@ -7,8 +7,6 @@ truncated or swapped file fails with a message naming it instead of a shape erro
 from __future__ import annotations
 
 import gzip
-import hashlib
-import os
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+from cnndemo.data.files import DataError, expected_checksums, read_checked
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "mnist"
 
 FILES = {
     "x_train": ("train-images-idx3-ubyte.gz", 2051, 60_000),
@@ -26,8 +26,7 @@ FILES = {
 }
 
 
-class MnistDataError(RuntimeError):
-    """A bundled MNIST file is missing, corrupt or not what its name says."""
+MnistDataError = DataError  # the name earlier versions raised
 
 
 @dataclass(frozen=True)
@@ -50,47 +49,26 @@ class Mnist:
 
 
 def data_dir() -> Path:
-    """Where the IDX files live: ``$CNNDEMO_DATA_DIR`` or the project's ``data/mnist``."""
-    return Path(os.environ.get("CNNDEMO_DATA_DIR", DEFAULT_DATA_DIR))
+    """Where the IDX files live: the project's ``data/mnist``."""
+    return DEFAULT_DATA_DIR
 
 
-def _expected_checksums(directory: Path) -> dict[str, str]:
-    sums = directory / "SHA256SUMS"
-    if not sums.is_file():
-        raise MnistDataError(f"MNIST checksum list is missing: {sums}")
-    expected = {}
-    for line in sums.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split()
-            expected[name.lstrip("*")] = digest
-    return expected
-
-
-def _read_idx(path: Path, magic: int, count: int, expected_sha256: str | None) -> tuple[np.ndarray, str]:
-    if not path.is_file():
-        raise MnistDataError(
-            f"MNIST file is missing: {path}. Copy the four IDX .gz files into {path.parent}."
-        )
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if expected_sha256 is not None and digest != expected_sha256:
-        raise MnistDataError(
-            f"MNIST file is corrupt: {path} has SHA-256 {digest}, expected {expected_sha256}."
-        )
+def _read_idx(path: Path, magic: int, count: int, expected: dict[str, str]) -> tuple[np.ndarray, str]:
+    raw, digest = read_checked(path, expected)
     try:
         data = gzip.decompress(raw)
     except (OSError, EOFError) as error:
-        raise MnistDataError(f"MNIST file is not a valid gzip file: {path} ({error}).") from error
+        raise DataError("data.file_unreadable", path=str(path), reason=str(error)) from error
     ndim = magic - 2048
     header_size = 4 + 4 * ndim
     if len(data) < header_size or struct.unpack(">I", data[:4])[0] != magic:
-        raise MnistDataError(f"MNIST file has the wrong IDX header: {path} (expected magic {magic}).")
+        raise DataError("data.file_malformed", path=str(path), detail=f"IDX magic {magic} expected")
     dims = struct.unpack(f">{ndim}I", data[4:header_size])
     if dims[0] != count or (ndim == 3 and dims[1:] != (28, 28)):
-        raise MnistDataError(f"MNIST file has shape {dims}, expected {count} items: {path}.")
+        raise DataError("data.file_malformed", path=str(path), detail=f"shape {dims}, expected {count} items")
     array = np.frombuffer(data, dtype=np.uint8, offset=header_size)
     if array.size != int(np.prod(dims)):
-        raise MnistDataError(f"MNIST file is truncated: {path}.")
+        raise DataError("data.file_malformed", path=str(path), detail="truncated")
     return array.reshape(dims), digest
 
 
@@ -99,19 +77,17 @@ def load_mnist(directory: str | Path | None = None) -> Mnist:
     0.3 s the first time, cached per directory after that.
 
     Raises:
-        MnistDataError: naming the file that is missing, corrupt or malformed.
+        DataError: naming the file that is missing, corrupt or malformed.
     """
     return _load_mnist(Path(directory) if directory is not None else data_dir())
 
 
 @lru_cache(maxsize=2)
 def _load_mnist(directory: Path) -> Mnist:
-    expected = _expected_checksums(directory)
+    expected = expected_checksums(directory)
     arrays, sums = {}, {}
     for key, (name, magic, count) in FILES.items():
-        if name not in expected:
-            raise MnistDataError(f"{directory / 'SHA256SUMS'} has no checksum for {name}.")
-        arrays[key], sums[name] = _read_idx(directory / name, magic, count, expected[name])
+        arrays[key], sums[name] = _read_idx(directory / name, magic, count, expected)
     return Mnist(sha256=sums, **arrays)
 
 

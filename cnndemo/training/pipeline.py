@@ -1,0 +1,45 @@
+"""Digit set -> shuffled, batched, augmented ``tf.data.Dataset`` for ``model.fit``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnndemo.training.config import TrainConfig
+
+
+def make_training_dataset(images: np.ndarray, labels: np.ndarray, config: TrainConfig):
+    """A ``tf.data.Dataset`` of (float32 (b, 28, 28, 1) in [0, 1], uint8 (b,)) batches.
+
+    Args:
+        images: uint8 (n, 28, 28) white ink on black (a :class:`cnndemo.data.DigitSet`'s),
+            or float32 (n, 28, 28, 1) in [0, 1].
+        labels: (n,) digits.
+        config: batch size, seed and ``augment`` mode (see :mod:`cnndemo.training.augment`).
+
+    The order is a seeded shuffle, new each epoch; the augmentation draws new random
+    changes each epoch too, deterministically from the seed.
+    """
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    dataset = dataset.shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
+    if images.dtype == np.uint8:
+        dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32)[..., None] / 255.0, y))
+    if config.augment == "handwriting":
+        from cnndemo.training.augment import handwriting
+
+        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip(dataset, seeds).map(
+            lambda batch, seed: (handwriting(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    elif config.augment == "affine":
+        from cnndemo.training.augment import affine_layers
+
+        augment = affine_layers(config.seed)
+        dataset = dataset.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    # No autotuning: its thread sleeps up to 10 s between rounds and ending an epoch (which
+    # destroys the epoch's iterator) waits for it, so the CPU idled up to 10 s at epoch
+    # ends here. An in-memory pipeline has nothing to tune (benchmarks/epoch_gaps.py).
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
