@@ -5,7 +5,9 @@ arithmetic behind them (output size ``floor((W - K + 2P) / S) + 1``; conv parame
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from cnndemo.messages import Message
+from cnndemo.layers import LayerInfo
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,8 @@ class LayerRow:
         params: trainable + non-trainable parameters.
         size_formula: for conv/pool layers, e.g. ``"⌊(227−11)/4⌋+1 = 55"``; else "".
         params_formula: e.g. ``"(11·11·1+1)·48 = 5,856"``; "" for layers without parameters.
-        description: a short plain-words note ("resize 28×28 → 227×227").
+        note: what the layer does, as a message code (``"arch.conv"``) and its numbers
+            (filters, kernel, stride, ...); the UI words it.
     """
 
     name: str
@@ -28,14 +31,15 @@ class LayerRow:
     params: int
     size_formula: str
     params_formula: str
-    description: str
+    note: Message
 
 
-def _shape(shape: Any) -> str:
-    return "×".join(str(d) for d in tuple(shape)[1:])
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in shape)
 
 
-def _size_formula(width: int, kernel: int, stride: int, padding: str, out: int) -> str:
+def size_formula(width: int, kernel: int, stride: int, padding: str, out: int) -> str:
+    """The course's output-size arithmetic with the numbers filled in."""
     if padding == "same":
         pad = (kernel - 1) // 2
         if stride == 1:
@@ -46,37 +50,37 @@ def _size_formula(width: int, kernel: int, stride: int, padding: str, out: int) 
     return f"⌊({width}−{kernel})/{stride}⌋+1 = {out}"
 
 
-def layer_table(model: Any) -> list[LayerRow]:
-    """Rows for every layer of a built ``keras.Model``, the input layer first."""
-    rows = [LayerRow("input", "InputLayer", _shape(model.input_shape), 0, "", "", "the 28×28 digit, 1 channel")]
-    for layer in model.layers:
-        kind = type(layer).__name__
+def layer_table(layers: list[LayerInfo]) -> list[LayerRow]:
+    """Rows for every layer (as :meth:`cnndemo.predictor.Predictor.layers` describes them)."""
+    rows = []
+    for layer in layers:
+        kind, settings, params = layer.kind, layer.settings, layer.params
+        in_shape, out_shape = layer.input_shape, layer.output_shape
+        size = params_text = ""
+        note = Message("arch." + kind.lower(), {})
         if kind == "InputLayer":
-            continue
-        in_shape = tuple(layer.input.shape)
-        out_shape = tuple(layer.output.shape)
-        params = int(layer.count_params())
-        size_formula = params_formula = description = ""
-        if kind == "Conv2D":
-            k, s = layer.kernel_size[0], layer.strides[0]
-            size_formula = _size_formula(in_shape[1], k, s, layer.padding, out_shape[1])
-            params_formula = f"({k}·{k}·{in_shape[-1]}+1)·{layer.filters} = {params:,}"
-            description = f"{layer.filters} filters {k}×{k}, stride {s}, {layer.padding}, ReLU"
+            note = Message("arch.input", {"side": out_shape[0], "channels": out_shape[-1]})
+        elif kind == "Conv2D":
+            k, s = settings["kernel_size"][0], settings["strides"][0]
+            size = size_formula(in_shape[0], k, s, settings["padding"], out_shape[0])
+            params_text = f"({k}·{k}·{in_shape[-1]}+1)·{settings['filters']} = {params:,}"
+            note = Message("arch.conv", {"filters": settings["filters"], "kernel": k, "stride": s,
+                                         "padding": settings["padding"]})
         elif kind in ("MaxPooling2D", "AveragePooling2D"):
-            k, s = layer.pool_size[0], layer.strides[0]
-            size_formula = _size_formula(in_shape[1], k, s, layer.padding, out_shape[1])
-            description = f"max of each {k}×{k} window, stride {s}"
+            k, s = settings["pool_size"][0], settings["strides"][0]
+            size = size_formula(in_shape[0], k, s, settings["padding"], out_shape[0])
+            note = Message("arch.maxpool", {"kernel": k, "stride": s})
         elif kind == "Dense":
-            params_formula = f"({in_shape[-1]}+1)·{layer.units} = {params:,}"
-            activation = getattr(layer.activation, "__name__", "")
-            description = f"{layer.units} units, {'softmax' if activation == 'softmax' else 'ReLU'}"
+            params_text = f"({in_shape[-1]}+1)·{settings['units']} = {params:,}"
+            code = "arch.dense_softmax" if settings.get("activation") == "softmax" else "arch.dense"
+            note = Message(code, {"units": settings["units"]})
         elif kind == "Resizing":
-            description = f"resize {in_shape[1]}×{in_shape[2]} → {out_shape[1]}×{out_shape[2]} (bilinear)"
+            note = Message("arch.resize", {"from": in_shape[0], "to": out_shape[0]})
         elif kind == "Flatten":
-            description = f"{_shape(in_shape)} → {out_shape[-1]:,} numbers"
+            note = Message("arch.flatten", {"shape": _shape(in_shape), "numbers": out_shape[-1]})
         elif kind == "GlobalAveragePooling2D":
-            description = f"mean of each {in_shape[1]}×{in_shape[2]} map"
+            note = Message("arch.gap", {"side": in_shape[0]})
         elif kind == "Dropout":
-            description = f"drops {layer.rate:.0%} of units while training only"
-        rows.append(LayerRow(layer.name, kind, _shape(out_shape), params, size_formula, params_formula, description))
+            note = Message("arch.dropout", {"percent": round(100 * settings.get("rate", 0))})
+        rows.append(LayerRow(layer.name, kind, _shape(out_shape), params, size, params_text, note))
     return rows

@@ -1,9 +1,19 @@
-"""Loaded models and one compiled forward pass per drawing.
+"""Loaded models, one compiled forward pass per drawing, and what each model is made of.
 
 Each model gets, once, a feature extractor (``keras.Model`` from the input to the output
 of every layer that computes something) wrapped in a ``tf.function`` with a fixed input
 signature; :meth:`Predictor.run` calls it once and returns the probabilities and every
-layer's activations. No ``model.predict`` per request (40-80x slower for one image).
+layer's activations. A second compiled function returns probabilities only, for any
+batch size (:meth:`Predictor.probabilities`). No ``model.predict`` per request (40-80x
+slower for one image).
+
+The predictor also describes its models without handing out Keras objects: the layers in
+order with their kind, the layer feeding each one, shapes, parameter counts and settings
+(:class:`LayerInfo`), and each layer's weights as numpy arrays (:meth:`Predictor.weights`).
+
+Model keys: a shipped model's key is its registry name (``"alexnet"``); other weights of
+the same architecture are ``"<name>:<source>"`` (``"alexnet:saved"``, ``"alexnet:trained"``).
+:func:`model_key` and :func:`parse_model_key` are the only code that builds or reads them.
 """
 
 from __future__ import annotations
@@ -17,10 +27,25 @@ from typing import Any
 import numpy as np
 
 from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, WeightsError, load_weights
+from cnndemo.layers import SKIPPED_LAYER_TYPES, LayerInfo, describe_layers
 from cnndemo.precision import choose_precision, configure_devices
-from cnndemo.registry import create_model, list_models, model_info, resolve_name
+from cnndemo.registry import UnknownModelError, create_model, list_models, model_info, resolve_name
 
-SKIPPED_LAYER_TYPES = ("InputLayer", "Dropout", "Flatten")  # identity or reshape only
+SOURCES = ("shipped", "saved", "trained")  # shipped weights, saved from the Train tab, trained since start
+
+
+def model_key(arch: str, source: str = "shipped") -> str:
+    """The predictor key of ``arch``'s weights from ``source`` (one of :data:`SOURCES`)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}. Received: {source!r}")
+    name = resolve_name(arch)
+    return name if source == "shipped" else f"{name}:{source}"
+
+
+def parse_model_key(key: str) -> tuple[str, str]:
+    """``"alexnet:saved"`` -> ``("alexnet", "saved")``; ``"vgg16"`` -> ``("vgg16", "shipped")``."""
+    arch, _, source = key.partition(":")
+    return resolve_name(arch), source or "shipped"
 
 
 @dataclass
@@ -32,8 +57,8 @@ class ModelOutput:
         activations: layer name -> array in the model's compute dtype (float32, or
             bfloat16 under a mixed policy: cast with ``np.asarray(a, np.float32)`` where
             needed), (H, W, C) for image-like layers and (C,) for dense ones, batch axis
-            removed; in layer order. Left uncast so the pass stays cheap: only the layer
-            on screen is ever converted.
+            removed; in layer order. Left uncast so the pass stays cheap: only what is on
+            screen is ever converted.
         seconds: wall time of the forward pass.
     """
 
@@ -43,8 +68,13 @@ class ModelOutput:
 
     def top_k(self, k: int = 3) -> dict[str, float]:
         """``{"7": 0.94, "1": 0.03, ...}``: the k likeliest digits, the format of ``gr.Label``."""
-        order = np.argsort(self.probabilities)[::-1][:k]
-        return {str(int(i)): float(self.probabilities[i]) for i in order}
+        return top_k(self.probabilities, k)
+
+
+def top_k(probabilities: np.ndarray, k: int = 3) -> dict[str, float]:
+    """The k likeliest digits of float (10,) probabilities, likeliest first."""
+    order = np.argsort(probabilities)[::-1][:k]
+    return {str(int(i)): float(probabilities[i]) for i in order}
 
 
 @dataclass
@@ -52,24 +82,35 @@ class LoadedModel:
     """A model ready to run.
 
     Attributes:
-        key: the predictor's key: the registry name for shipped weights
-            (``"alexnet"``), or a caller's key for others (``"alexnet:yours"``).
+        key: the predictor's key (see the module docstring).
         arch: registry name of the architecture.
-        label: what the dropdown shows.
+        source: "shipped", "saved" or "trained".
         card: the weights' card (empty dict for untrained weights).
-        model: the ``keras.Model``.
+        layers: :class:`LayerInfo` of every layer, in order.
         layer_names: names of the layers whose activations ``run`` returns.
         precision: the dtype policy it computes in.
     """
 
     key: str
     arch: str
-    label: str
+    source: str
     card: dict[str, Any]
-    model: Any
+    layers: list[LayerInfo]
     layer_names: list[str]
-    forward: Any = field(repr=False, default=None)
     precision: str = "float32"
+    model: Any = field(repr=False, default=None)
+    forward: Any = field(repr=False, default=None)
+    probabilities: Any = field(repr=False, default=None)
+
+    @property
+    def params(self) -> int:
+        """Parameters of the whole model."""
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trained(self) -> bool:
+        """False when the weights are random (no card)."""
+        return bool(self.card)
 
 
 def build_forward(model: Any) -> tuple[Any, list[str]]:
@@ -89,6 +130,19 @@ def build_forward(model: Any) -> tuple[Any, list[str]]:
     return forward, [layer.name for layer in layers]
 
 
+def build_probabilities(model: Any) -> Any:
+    """A ``tf.function`` mapping float32 (n, 28, 28, 1), any n, -> float32 (n, 10) probabilities."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+
+    @tf.function(input_signature=[spec], reduce_retracing=True)
+    def probabilities(images):
+        return tf.cast(model(images, training=False), tf.float32)
+
+    return probabilities
+
+
 class Predictor:
     """Models loaded once (and warmed up); thread-safe to call from request handlers."""
 
@@ -98,7 +152,7 @@ class Predictor:
         self.precision = choose_precision(precision)
         self._models: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
-        self.problems: dict[str, str] = {}  # model key -> why its trained weights did not load
+        self.problems: dict[str, WeightsError] = {}  # model key -> why its trained weights did not load
 
     @classmethod
     def load(
@@ -112,7 +166,7 @@ class Predictor:
 
         Args:
             allow_untrained: keep a model with random weights (card ``{}``) when its
-                weights are missing, instead of raising; the caller should say so.
+                weights are missing, instead of raising; :attr:`problems` says why.
 
         Raises:
             WeightsError: weights missing or broken and ``allow_untrained`` is False.
@@ -125,9 +179,9 @@ class Predictor:
             except WeightsError as error:
                 if not allow_untrained:
                     raise
-                predictor.problems[name] = str(error)
+                predictor.problems[name] = error
                 card = {}
-            predictor.add(name, model, card, label=model_info(name).display_name)
+            predictor.add(model_key(name), model, card)
         return predictor
 
     def precision_for(self, name: str) -> str:
@@ -137,37 +191,36 @@ class Predictor:
         return preferred if self.requested_precision == "auto" and preferred != "auto" else self.precision
 
     def add_saved(self, directory: str | Path) -> list[str]:
-        """Load every model saved from the Train tab in ``directory`` as ``"<name>:saved"``.
+        """Load every model saved from the Train tab in ``directory`` under its "saved" key.
 
         Broken or foreign files are skipped (returned keys say what loaded); shipped
         entries are never replaced.
         """
         loaded = []
         for name in list_models():
-            card_file = Path(directory) / f"{name}.json"
-            if not card_file.is_file():
+            if not (Path(directory) / f"{name}.json").is_file():
                 continue
             model = create_model(name, dtype=self.precision_for(name))
             try:
                 card = load_weights(model, directory, name)
             except WeightsError:
                 continue
-            accuracy = card.get("test_accuracy")
-            when = str(card.get("trained_at", ""))[:16].replace("T", " ")
-            label = f"{model_info(name).display_name} · your saved model ({when}, {accuracy:.1%}) · 내 모델"
-            self.add(f"{name}:saved", model, card, label=label)
-            loaded.append(f"{name}:saved")
+            key = model_key(name, "saved")
+            self.add(key, model, card)
+            loaded.append(key)
         return loaded
 
-    def add(self, key: str, model: Any, card: dict[str, Any], label: str) -> LoadedModel:
-        """Register (or replace) a model under ``key``, compile and warm its forward pass."""
+    def add(self, key: str, model: Any, card: dict[str, Any]) -> LoadedModel:
+        """Register (or replace) a model under ``key``, compile and warm its passes."""
         forward, layer_names = build_forward(model)
         forward(np.zeros((1, *model.input_shape[1:]), np.float32))  # trace + warm up
+        probabilities = build_probabilities(model)
+        probabilities(np.zeros((1, *model.input_shape[1:]), np.float32))
+        arch, source = parse_model_key(key)
         entry = LoadedModel(
-            key=key, arch=resolve_name(card.get("model", model.name)), label=label, card=card,
-            model=model, layer_names=layer_names, forward=forward,
+            key=key, arch=arch, source=source, card=card, layers=describe_layers(model), layer_names=layer_names,
             # The functional Model itself keeps the global policy; its layers hold the real one.
-            precision=model.layers[1].dtype_policy.name,
+            precision=model.layers[1].dtype_policy.name, model=model, forward=forward, probabilities=probabilities,
         )
         with self._lock:
             self._models = {**self._models, key: entry}
@@ -181,7 +234,7 @@ class Predictor:
         """The loaded model under ``key`` (a key, or a registry/display name of a shipped one).
 
         Raises:
-            ValueError: naming the received key and the available ones.
+            UnknownModelError: ``model.unknown`` with the received key and the available ones.
         """
         models = self._models
         if key in models:
@@ -192,12 +245,38 @@ class Predictor:
             name = None
         if name in models:
             return models[name]
-        raise ValueError(f"Unknown model. Received: model={key!r}. Available: {[m.label for m in models.values()]}")
+        raise UnknownModelError("model.unknown", received=key, available=list(models))
+
+    def layers(self, key: str) -> list[LayerInfo]:
+        """:class:`LayerInfo` of every layer of model ``key``, the input first."""
+        return self.get(key).layers
+
+    def layer(self, key: str, name: str) -> LayerInfo:
+        """One layer of model ``key``.
+
+        Raises:
+            UnknownModelError: ``model.layer_unknown``.
+        """
+        entry = self.get(key)
+        for layer in entry.layers:
+            if layer.name == name:
+                return layer
+        raise UnknownModelError("model.layer_unknown", model=entry.arch, received=name,
+                                available=[layer.name for layer in entry.layers])
+
+    def weights(self, key: str, name: str) -> dict[str, np.ndarray]:
+        """Layer ``name``'s weights as float32 arrays: ``{"kernel": ..., "bias": ...}`` for
+        Conv2D (kernel (K, K, C_in, C_out)) and Dense (kernel (inputs, units)); ``{}`` for
+        layers without weights."""
+        self.layer(key, name)  # raises for an unknown layer
+        layer = self.get(key).model.get_layer(name)
+        return {variable.path.rsplit("/", 1)[-1]: np.asarray(variable.numpy(), np.float32)
+                for variable in layer.weights}
 
     def run(self, key: str, image: np.ndarray) -> ModelOutput:
         """Classify one float32 (28, 28, 1) image in [0, 1]; see :class:`ModelOutput`."""
         entry = self.get(key)
-        batch = np.asarray(image, np.float32).reshape(1, *entry.model.input_shape[1:])
+        batch = np.asarray(image, np.float32).reshape(1, *entry.layers[0].output_shape)
         started = time.perf_counter()
         outputs = [output.numpy()[0] for output in entry.forward(batch)]
         seconds = time.perf_counter() - started
@@ -206,3 +285,10 @@ class Predictor:
             activations=dict(zip(entry.layer_names, outputs)),
             seconds=seconds,
         )
+
+    def probabilities(self, key: str, images: np.ndarray) -> np.ndarray:
+        """Float32 (n, 10) probabilities of float32 (n, 28, 28, 1) images in [0, 1]: one
+        compiled call, no activations (the cheapest pass, for batches of drawings)."""
+        entry = self.get(key)
+        batch = np.asarray(images, np.float32).reshape(-1, *entry.layers[0].output_shape)
+        return entry.probabilities(batch).numpy()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from cnndemo.messages import CnnDemoError
+
 FIELD = 28
 BOX = 20
 MAX_INPUT_PIXELS = 40_000_000  # larger uploads are refused before decoding
@@ -26,12 +28,17 @@ INK_LEVEL = 0.2  # a pixel counts as ink above this (after normalising)
 BBOX_LEVEL = 0.05  # faint anti-aliased edges still belong to the bounding box
 
 
-class EmptyDrawingError(ValueError):
-    """Nothing that looks like a digit: blank, near-blank, or a single dot."""
+class EmptyDrawingError(CnnDemoError, ValueError):
+    """Nothing that looks like a digit: blank or near-blank (``drawing.empty``), or a
+    single dot (``drawing.dot``)."""
 
 
-class ImageTooLargeError(ValueError):
-    """The input has more than ``MAX_INPUT_PIXELS`` pixels."""
+class ImageTooLargeError(CnnDemoError, ValueError):
+    """``drawing.too_large``: the input has more than ``MAX_INPUT_PIXELS`` pixels."""
+
+
+class BadImageShapeError(CnnDemoError, ValueError):
+    """``drawing.bad_shape``: an array that is not an image."""
 
 
 @dataclass
@@ -61,24 +68,23 @@ def to_ink(picture: Image.Image | np.ndarray) -> tuple[np.ndarray, bool]:
     Raises:
         ImageTooLargeError: more than ``MAX_INPUT_PIXELS`` pixels.
         EmptyDrawingError: no visible ink (contrast below ``MIN_CONTRAST``).
-        ValueError: an array of an unsupported shape.
+        BadImageShapeError: an array of an unsupported shape.
     """
     if isinstance(picture, np.ndarray):
         array = picture
         if array.ndim == 3 and array.shape[2] == 1:
             array = array[:, :, 0]
         if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-            raise ValueError(f"Expected an image array of shape (H, W), (H, W, 3) or (H, W, 4). Received: {array.shape}.")
+            raise BadImageShapeError("drawing.bad_shape", shape=list(array.shape))
         if array.dtype != np.uint8:
             scale = 255.0 if array.size and float(np.nanmax(array)) <= 1.0 else 1.0
             array = np.clip(np.nan_to_num(array.astype(np.float32) * scale), 0, 255).astype(np.uint8)
         picture = Image.fromarray(array)
     if picture.width * picture.height > MAX_INPUT_PIXELS:
-        raise ImageTooLargeError(
-            f"The image is {picture.width}x{picture.height} pixels; the limit is {MAX_INPUT_PIXELS // 1_000_000} megapixels."
-        )
+        raise ImageTooLargeError("drawing.too_large", width=picture.width, height=picture.height,
+                                 limit_mp=MAX_INPUT_PIXELS // 1_000_000)
     if picture.width == 0 or picture.height == 0:
-        raise EmptyDrawingError("The image is empty. Draw a digit.")
+        raise EmptyDrawingError("drawing.empty")
     if max(picture.size) > WORKING_SIDE:
         picture = picture.copy()
         picture.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
@@ -99,7 +105,7 @@ def to_ink(picture: Image.Image | np.ndarray) -> tuple[np.ndarray, bool]:
         grey, background = 1.0 - grey, 1.0 - background
     peak = float(grey.max())
     if peak - background < MIN_CONTRAST:
-        raise EmptyDrawingError("The canvas is empty. Draw a digit (0-9).")
+        raise EmptyDrawingError("drawing.empty")
     return np.clip((grey - background) / (peak - background), 0.0, 1.0), inverted
 
 
@@ -108,7 +114,7 @@ def _ink_bbox(ink: np.ndarray) -> tuple[int, int, int, int]:
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
-        raise EmptyDrawingError("The canvas is empty. Draw a digit (0-9).")
+        raise EmptyDrawingError("drawing.empty")
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
@@ -124,7 +130,7 @@ def _check_not_a_dot(ink: np.ndarray, bbox: tuple[int, int, int, int]) -> None:
     small = max(height, width) < 0.15 * side
     roundish = max(height, width) < 1.6 * min(height, width)
     if max(height, width) < 3 or (small and roundish and filled > 0.6):
-        raise EmptyDrawingError("That looks like a single dot. Draw a whole digit (0-9), as large as you like.")
+        raise EmptyDrawingError("drawing.dot")
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:

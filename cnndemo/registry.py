@@ -28,10 +28,13 @@ class ModelInfo:
         input_size: side in pixels of the image the first conv sees (28, 227 or 224).
         expected_params: total parameter count stated in MODELS.md.
         course_accuracy: MNIST test accuracy reported by the course notes.
-        summary: one sentence for the UI.
         builder: function returning an uncompiled ``keras.Model``.
         inference_precision: what ``precision="auto"`` means for one drawing: "auto" (bf16
             where the hardware has it) or "float32" for models too small to gain from it.
+        first_conv: name of the first convolution (its kernels see the image itself).
+        last_conv: name of the last convolution (the most abstract feature maps).
+        classifier: name of the output layer (softmax over the 10 digits).
+        resize: name of the layer that enlarges the 28x28 input, or "" if none.
     """
 
     name: str
@@ -39,9 +42,12 @@ class ModelInfo:
     input_size: int
     expected_params: int
     course_accuracy: float
-    summary: str
     builder: Callable[..., keras.Model]
     inference_precision: str = "auto"
+    first_conv: str = "conv1"
+    last_conv: str = ""
+    classifier: str = "predictions"
+    resize: str = ""
 
 
 _MODELS: dict[str, ModelInfo] = {}
@@ -53,8 +59,11 @@ def register_model(
     input_size: int,
     expected_params: int,
     course_accuracy: float,
-    summary: str,
     inference_precision: str = "auto",
+    first_conv: str = "conv1",
+    last_conv: str = "",
+    classifier: str = "predictions",
+    resize: str = "",
 ) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
     """Decorator that adds a builder to the registry under its function name."""
 
@@ -68,9 +77,12 @@ def register_model(
             input_size=input_size,
             expected_params=expected_params,
             course_accuracy=course_accuracy,
-            summary=summary,
             builder=builder,
             inference_precision=inference_precision,
+            first_conv=first_conv,
+            last_conv=last_conv,
+            classifier=classifier,
+            resize=resize,
         )
         return builder
 

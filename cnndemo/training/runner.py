@@ -8,7 +8,6 @@ with :func:`cnndemo.cards.build_card`).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass, field
