@@ -1,35 +1,30 @@
 """cnndemo: draw a digit, pick SimpleCNN / AlexNet / VGG16, see the prediction and every layer.
 
-Run ``python app.py`` (http://127.0.0.1:7860). Environment:
-
-- ``CNNDEMO_HOST`` / ``CNNDEMO_PORT``: where to listen (default 127.0.0.1:7860; a Space sets
-  ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, which take precedence).
-- ``CNNDEMO_PRECISION``: auto | float32 | mixed_bfloat16 | mixed_float16 for inference.
-- ``CNNDEMO_TRAINING=off``: hide nothing, but refuse to train (kiosks, public Spaces).
-- ``CNNDEMO_MAX_EPOCHS``, ``CNNDEMO_MAX_TRAIN_IMAGES``: caps for one training run.
-- ``CNNDEMO_USER_WEIGHTS``: where "Save as default" writes (default ``user_weights/``).
+Run ``python app.py`` (http://127.0.0.1:7860). Every setting comes from the environment,
+read once here: see :mod:`webui.settings` (and the README) for the variables.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline kiosks: no calls home
 
-from cnndemo.jobs import TrainingLimits, TrainingManager
-from cnndemo.predictor import Predictor
-from webui.train_tab import USER_WEIGHTS_DIR
-from webui.ui import CSS, build_demo
+from cnndemo.jobs import TrainingLimits, TrainingManager  # noqa: E402
+from cnndemo.predictor import Predictor  # noqa: E402
+from webui.i18n import i18n  # noqa: E402
+from webui.settings import Settings  # noqa: E402
+from webui.ui import CSS, build_demo  # noqa: E402
 
-predictor = Predictor.load(precision=os.environ.get("CNNDEMO_PRECISION", "auto"), allow_untrained=True)
-predictor.add_saved(USER_WEIGHTS_DIR)
-demo = build_demo(predictor, TrainingManager(TrainingLimits.from_env()))
-demo.queue(default_concurrency_limit=4, max_size=64)
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+settings = Settings.from_env()
+predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
+predictor.add_saved(settings.user_weights)
+manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,
+                                         max_train_images=settings.max_train_images))
+demo = build_demo(predictor, manager, settings)
+demo.queue(default_concurrency_limit=4, max_size=settings.queue_size)
 
 if __name__ == "__main__":
-    demo.launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", os.environ.get("CNNDEMO_HOST", "127.0.0.1")),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", os.environ.get("CNNDEMO_PORT", "7860"))),
-        max_file_size="20mb",
-        css=CSS,
-    )
+    demo.launch(server_name=settings.host, server_port=settings.port, max_file_size="20mb", css=CSS, i18n=i18n())

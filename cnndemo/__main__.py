@@ -18,6 +18,9 @@ def _print_event(event) -> None:
     """One progress line per event; never raises (a crash here would lose the run)."""
     if event.kind in ("start", "end"):
         return
+    if event.kind == "prepare":
+        print("preparing the data (drawing pen digits takes about 30 s the first time)", flush=True)
+        return
     if event.kind == "evaluate":
         if event.seen == event.total:
             print(f"tested on {event.total:,} test images", flush=True)
@@ -59,19 +62,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from cnndemo.cards import build_card
-    from cnndemo.checkpoint import save_weights
     from cnndemo.messages import CnnDemoError
-    from cnndemo.precision import configure_devices
-    from cnndemo.training import TrainConfig, train
+    from cnndemo.training.config import TrainConfig
 
-    print(configure_devices(), flush=True)
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
     try:
-        config.check()
+        config.check()  # before TensorFlow loads: a bad recipe is refused at once
     except CnnDemoError as error:
         print(f"error: {_word(error)}", file=sys.stderr)
         return 2
+    from cnndemo.cards import build_card
+    from cnndemo.checkpoint import save_weights
+    from cnndemo.precision import configure_devices
+    from cnndemo.training import train
+
+    print(configure_devices(), flush=True)
     result = train(config, on_event=_print_event if not args.quiet else None, event_interval_s=args.log_every)
     print(_result_line(result), flush=True)
     if result.status == "diverged":
@@ -150,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR
     from cnndemo.data.sets import DATA_MIXES
     from cnndemo.precision import PRECISIONS
-    from cnndemo.training import AUGMENTATIONS, OPTIMIZERS, SCHEDULES, TrainConfig
+    from cnndemo.training.config import AUGMENTATIONS, OPTIMIZERS, SCHEDULES, TrainConfig
 
     parser = argparse.ArgumentParser(prog="python -m cnndemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -7,19 +7,37 @@ Model code stays pure (nanoGPT's rule); the app, the CLI and the benchmarks call
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 
 
-@functools.lru_cache(maxsize=1)
-def configure_devices() -> str:
-    """Turn on GPU memory growth (before any model is built) and describe the device.
+@dataclass(frozen=True)
+class Device:
+    """The machine the models run on.
 
-    Returns:
-        A short description for the UI, e.g. ``"GPU: NVIDIA H100 (TensorFlow)"`` or
-        ``"CPU: 2 cores, AVX-512 BF16 (TensorFlow)"``.
+    Attributes:
+        kind: "GPU" or "CPU".
+        name: the GPU's name, or "" for a CPU.
+        cores: CPU cores.
+        bf16_units: "AMX", "AVX-512 BF16" or "" (none) on a CPU; "" on a GPU.
     """
+
+    kind: str
+    name: str = ""
+    cores: int = 0
+    bf16_units: str = ""
+
+    def __str__(self) -> str:  # a technical label, the same in every language
+        if self.kind == "GPU":
+            return f"GPU {self.name} (TensorFlow)"
+        return f"CPU ×{self.cores}, {self.bf16_units or 'no bf16'} (TensorFlow)"
+
+
+@functools.lru_cache(maxsize=1)
+def configure_devices() -> Device:
+    """Turn on GPU memory growth (before any model is built) and describe the device."""
     import os
 
     import tensorflow as tf
@@ -32,10 +50,10 @@ def configure_devices() -> str:
             pass
     if gpus:
         details = tf.config.experimental.get_device_details(gpus[0])
-        return f"GPU: {details.get('device_name', gpus[0].name)} (TensorFlow)"
+        return Device("GPU", name=str(details.get("device_name", gpus[0].name)))
     flags = _cpu_flags()
-    extra = "AMX" if "amx_bf16" in flags else "AVX-512 BF16" if "avx512_bf16" in flags else "no bf16 units"
-    return f"CPU: {os.cpu_count()} cores, {extra} (TensorFlow)"
+    units = "AMX" if "amx_bf16" in flags else "AVX-512 BF16" if "avx512_bf16" in flags else ""
+    return Device("CPU", cores=os.cpu_count() or 0, bf16_units=units)
 
 
 def _cpu_flags() -> set[str]:

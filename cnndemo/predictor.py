@@ -245,7 +245,8 @@ class Predictor:
             name = None
         if name in models:
             return models[name]
-        raise UnknownModelError("model.unknown", received=key, available=list(models))
+        raise UnknownModelError("model.unknown", received=key, available=[
+            model_info(entry.arch).display_name if entry.source == "shipped" else entry.key for entry in models.values()])
 
     def layers(self, key: str) -> list[LayerInfo]:
         """:class:`LayerInfo` of every layer of model ``key``, the input first."""

@@ -44,8 +44,11 @@ def word(code: str, params: dict[str, Any] | None = None, lang: str = DEFAULT_LA
     Raises:
         KeyError: no such code in the catalogue.
     """
-    template = catalogue(normalise(lang))[code]
+    words = catalogue(normalise(lang))
+    template = words[code]
     values = _Params({key: _plain(value) for key, value in (params or {}).items()})
+    if isinstance(values.get("field"), str):  # a setting's name, in words ("batch_size" -> "Batch size")
+        values["field"] = words.get(f"field.{values['field']}", values["field"])
     try:
         return template.format_map(values)
     except (ValueError, TypeError, IndexError):  # a parameter of an unexpected type: never crash wording

@@ -9,6 +9,10 @@ Fixtures
     ``tmp_path``; returns its ``Path``. Tests may delete or damage files in it freely.
 ``simplecnn_predictor`` (session)
     ``Predictor.load(models=["simplecnn"])`` with the shipped weights.
+``browser`` (session)
+    Debian's chromium launched by Playwright (``tests/browser.py`` holds the flags and the
+    page helpers); ``new_context`` (function) makes browser contexts (one Gradio session
+    each) and closes them at teardown.
 ``app_url`` (session)
     Launches ``python app.py`` as a subprocess on 127.0.0.1 with a free port (env
     ``CNNDEMO_PORT``), waits until ``GET /`` answers 200 (up to ``CNNDEMO_TEST_APP_START_S``
@@ -127,3 +131,36 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, through Playwright (one per test session)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """Factory of browser contexts (each one a separate Gradio session), closed at teardown."""
+    from browser import PREDICTION_MS
+
+    contexts = []
+
+    def make(**kwargs):
+        kwargs.setdefault("viewport", {"width": 1280, "height": 900})
+        kwargs.setdefault("locale", "en-US")
+        context = browser.new_context(**kwargs)
+        context.set_default_timeout(PREDICTION_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

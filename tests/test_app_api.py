@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+
+pytestmark = pytest.mark.server
 from PIL import Image
 
 DISPLAY_NAMES = ["SimpleCNN", "AlexNet", "VGG16"]  # MODELS.md

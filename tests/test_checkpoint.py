@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.unit
+
 from cnndemo.checkpoint import WeightsError, load_weights, read_card, save_weights
 from cnndemo.registry import create_model
 

@@ -10,6 +10,8 @@ import pytest
 
 from cnndemo.data import MnistDataError, load_mnist
 
+pytestmark = pytest.mark.unit
+
 # Published facts of MNIST (data/mnist/README.md).
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -56,8 +58,9 @@ def test_a_copy_of_the_files_loads_the_same_data(mnist, tmp_mnist_dir):
 @pytest.mark.parametrize("name", FILE_NAMES)
 def test_missing_file_is_named(tmp_mnist_dir, name):
     (tmp_mnist_dir / name).unlink()
-    with pytest.raises(MnistDataError, match=name):
+    with pytest.raises(MnistDataError, match=name) as error:
         load_mnist(tmp_mnist_dir)
+    assert error.value.code == "data.file_missing"
 
 
 @pytest.mark.parametrize("name", FILE_NAMES)
@@ -66,8 +69,9 @@ def test_corrupted_file_is_named(tmp_mnist_dir, name):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(MnistDataError, match=name):
+    with pytest.raises(MnistDataError, match=name) as error:
         load_mnist(tmp_mnist_dir)
+    assert error.value.code == "data.file_corrupt"
 
 
 def test_missing_checksum_list_is_named(tmp_mnist_dir):

@@ -6,49 +6,21 @@ exactly which values its Python handler received (demo_drawpad.RECEIVED).
 
 from __future__ import annotations
 
-import os
-import socket
-import sys
 import time
-from pathlib import Path
 
+import gradio as gr
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from browser import mouse_digit, open_pad, pad_state, pixel, touch_digit
+from conftest import free_port
+from webui import demo_drawpad
+from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-import gradio as gr  # noqa: E402
-
-from webui import demo_drawpad  # noqa: E402
-from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad  # noqa: E402
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LABEL = "#out h2.output-class"
-
-needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _launch(demo: gr.Blocks) -> str:
-    port = _free_port()
+    port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     return f"http://127.0.0.1:{port}/"
 
@@ -81,75 +53,23 @@ def _wait_label_change(page, old: str, timeout_ms: int = 20_000) -> str:
     return _label(page)
 
 
-def _open(page, url: str):
-    page.goto(url)
-    page.wait_for_selector("#drawpad .drawpad[data-ready='1']", timeout=60_000)
-    return page.locator("#drawpad canvas").bounding_box()
-
-
-def _mouse_stroke(page, box, x0, y0, x1, y1, steps=8):
-    """Fractions of the canvas box."""
-    page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=steps)
-    page.mouse.up()
-
-
-def _touch_stroke(cdp, box, x0, y0, x1, y1, steps=8):
-    """A real touch stroke (touchStart / touchMove x steps / touchEnd) via CDP."""
-    def pt(fx, fy):
-        return {"x": box["x"] + fx * box["width"], "y": box["y"] + fy * box["height"], "id": 1}
-
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [pt(x0, y0)]})
-    for i in range(1, steps + 1):
-        f = i / steps
-        cdp.send(
-            "Input.dispatchTouchEvent",
-            {"type": "touchMove", "touchPoints": [pt(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f)]},
-        )
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-
-def _pixel(page, x: int, y: int) -> list[int]:
-    """RGBA of the pad's canvas at canvas coordinates (x, y)."""
-    return page.evaluate(
-        "([x, y]) => Array.from(document.querySelector('#drawpad canvas')"
-        ".getContext('2d').getImageData(x, y, 1, 1).data)",
-        [x, y],
-    )
-
-
-def _pad_state(page) -> dict:
-    return page.evaluate(
-        "() => { const c = document.querySelector('#drawpad canvas');"
-        " return {strokes: c.__drawpad.strokes, emitted: c.__drawpad.emitted,"
-        " attr: document.querySelector('#drawpad .drawpad').dataset.strokes}; }"
-    )
-
-
-# --------------------------------------------------------------------------- fixtures
+def _stroke(page, box, x0, y0, x1, y1, steps=8):
+    mouse_digit(page, box, [[(x0, y0), (x1, y1)]], steps=steps)
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def pad_url():
+    """The pad's own demo (webui/demo_drawpad.py), served from this process."""
     demo = demo_drawpad.build_demo()
     url = _launch(demo)
     yield url
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no /usr/bin/chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 # --------------------------------------------------------------------------- python-only
 
+
+@pytest.mark.unit
 
 def test_factory_returns_configured_html():
     pad = drawpad(elem_id="pad1", undo_label="되돌리기", clear_label="지우기")
@@ -164,12 +84,14 @@ def test_factory_returns_configured_html():
     assert "touch-action: none" in pad.css_template
 
 
+@pytest.mark.unit
 def test_lit_escapes_template_syntax():
     s = _lit("a${b}`c\\<d>&{{e}}")
     for bad in ("${", "`", "\\", "<", "{{", "}}"):
         assert bad not in s
 
 
+@pytest.mark.unit
 def test_decode_value_roundtrip():
     import base64
     import io
@@ -190,12 +112,12 @@ def test_decode_value_roundtrip():
 # --------------------------------------------------------------------------- browser
 
 
-@needs_chromium
+@pytest.mark.browser
 @pytest.mark.timeout(180)
-def test_mouse_stroke_updates_label_once(app_url, browser):
+def test_mouse_stroke_updates_label_once(pad_url, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        box = _open(page, app_url)
+        box = open_pad(page, pad_url)
         n0 = _n()
         old = _label(page)
 
@@ -205,7 +127,7 @@ def test_mouse_stroke_updates_label_once(app_url, browser):
         page.mouse.move(box["x"] + 200, box["y"] + 120, steps=10)
         time.sleep(0.8)
         assert _n() == n0, "a value was sent during the stroke"
-        assert _pad_state(page)["emitted"] == 0
+        assert pad_state(page)["emitted"] == 0
         page.mouse.up()
 
         text = _wait_label_change(page, old)
@@ -217,17 +139,17 @@ def test_mouse_stroke_updates_label_once(app_url, browser):
         assert rec["prefix"] == DATA_URL_PREFIX
         assert rec["size"] == (112, 112)
         assert rec["ink"] == int(text.split(":")[1])
-        assert _pad_state(page) == {"strokes": 1, "emitted": 1, "attr": "1"}
+        assert pad_state(page) == {"strokes": 1, "emitted": 1, "attr": "1"}
         # White ink on black: a pixel on the stroke is white, a corner is black.
-        assert _pixel(page, 60, 60)[:3] == [255, 255, 255]
-        assert _pixel(page, 270, 270)[:3] == [0, 0, 0]
+        assert pixel(page, 60, 60)[:3] == [255, 255, 255]
+        assert pixel(page, 270, 270)[:3] == [0, 0, 0]
     finally:
         page.close()
 
 
-@needs_chromium
+@pytest.mark.browser
 @pytest.mark.timeout(240)
-def test_six_touch_strokes_all_arrive(app_url, browser):
+def test_six_touch_strokes_all_arrive(pad_url, browser):
     # Tablet-sized and short, so the page could scroll if the pad let it.
     ctx = browser.new_context(
         viewport={"width": 768, "height": 420}, has_touch=True, is_mobile=True,
@@ -235,9 +157,9 @@ def test_six_touch_strokes_all_arrive(app_url, browser):
     )
     page = ctx.new_page()
     try:
-        box = _open(page, app_url)
-        page.locator("#drawpad canvas").scroll_into_view_if_needed()
-        box = page.locator("#drawpad canvas").bounding_box()
+        box = open_pad(page, pad_url)
+        page.locator("#drawpad canvas.drawpad-canvas").scroll_into_view_if_needed()
+        box = page.locator("#drawpad canvas.drawpad-canvas").bounding_box()
         scroll0 = page.evaluate("() => window.scrollY")
         page.evaluate(
             "() => { window.__types = []; document.querySelector('#drawpad canvas')"
@@ -249,14 +171,14 @@ def test_six_touch_strokes_all_arrive(app_url, browser):
         label = _label(page)
         for k in range(6):
             y = 0.12 + 0.15 * k
-            _touch_stroke(cdp, box, 0.15, y, 0.85, y + 0.05)
+            touch_digit(cdp, box, [[(0.15, y), (0.85, y + 0.05)]], steps=8)
             label = _wait_label_change(page, label)
             inks.append(int(label.split(":")[1]))
             time.sleep(0.15)
         time.sleep(0.8)
         assert _n() == n0 + 6, f"handler got {_n() - n0} values for 6 touch strokes"
         assert inks == sorted(inks) and len(set(inks)) == 6, inks
-        assert _pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
+        assert pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
         assert page.evaluate("() => window.__types") == ["touch"] * 6
         assert page.evaluate("() => window.scrollY") == scroll0, "touch scrolled the page"
         # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
@@ -267,17 +189,17 @@ def test_six_touch_strokes_all_arrive(app_url, browser):
         ctx.close()
 
 
-@needs_chromium
+@pytest.mark.browser
 @pytest.mark.timeout(240)
-def test_undo_and_clear(app_url, browser):
+def test_undo_and_clear(pad_url, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        box = _open(page, app_url)
+        box = open_pad(page, pad_url)
         label = _label(page)
-        _mouse_stroke(page, box, 0.2, 0.2, 0.8, 0.3)
+        _stroke(page, box, 0.2, 0.2, 0.8, 0.3)
         label = _wait_label_change(page, label)
         ink1 = int(label.split(":")[1])
-        _mouse_stroke(page, box, 0.2, 0.7, 0.8, 0.8)
+        _stroke(page, box, 0.2, 0.7, 0.8, 0.8)
         label = _wait_label_change(page, label)
         ink2 = int(label.split(":")[1])
         assert ink2 > ink1 * 1.5
@@ -287,15 +209,15 @@ def test_undo_and_clear(app_url, browser):
         label = _wait_label_change(page, label)
         ink_undo = int(label.split(":")[1])
         assert abs(ink_undo - ink1) <= 0.05 * ink1, (ink1, ink_undo)
-        assert _pad_state(page)["strokes"] == 1
-        assert _pixel(page, int(0.5 * 280), int(0.75 * 280))[:3] == [0, 0, 0]
+        assert pad_state(page)["strokes"] == 1
+        assert pixel(page, int(0.5 * 280), int(0.75 * 280))[:3] == [0, 0, 0]
 
         page.click("#drawpad button.drawpad-clear")
         label = _wait_label_change(page, label)
         assert label == "empty canvas"
         _wait_received(n0 + 2)
         assert demo_drawpad.RECEIVED[-1]["empty"] is True  # value == ""
-        assert _pad_state(page)["strokes"] == 0
+        assert pad_state(page)["strokes"] == 0
 
         # Clear a second time on an empty pad: still one event, value "".
         page.click("#drawpad button.drawpad-clear")
@@ -311,7 +233,7 @@ def test_undo_and_clear(app_url, browser):
         assert _n() == n0 + 3
 
         # Drawing still works after clearing.
-        _mouse_stroke(page, box, 0.3, 0.5, 0.7, 0.5)
+        _stroke(page, box, 0.3, 0.5, 0.7, 0.5)
         label = _wait_label_change(page, label)
         assert label.startswith("ink pixels: ")
 
@@ -324,12 +246,12 @@ def test_undo_and_clear(app_url, browser):
         page.close()
 
 
-@needs_chromium
+@pytest.mark.browser
 @pytest.mark.timeout(180)
-def test_narrow_page_scales_canvas_and_keeps_coordinates(app_url, browser):
+def test_narrow_page_scales_canvas_and_keeps_coordinates(pad_url, browser):
     page = browser.new_page(viewport={"width": 260, "height": 700})
     try:
-        box = _open(page, app_url)
+        box = open_pad(page, pad_url)
         assert box["width"] < 250, box  # shrunk by CSS max-width
         assert abs(box["width"] - box["height"]) < 1.5
         label = _label(page)
@@ -337,17 +259,17 @@ def test_narrow_page_scales_canvas_and_keeps_coordinates(app_url, browser):
         page.click("#drawpad button.drawpad-brush[data-brush='small']")
         assert page.get_attribute("#drawpad button.drawpad-brush[data-brush='small']",
                                   "aria-pressed") == "true"
-        _mouse_stroke(page, box, 0.48, 0.5, 0.52, 0.5, steps=3)
+        _stroke(page, box, 0.48, 0.5, 0.52, 0.5, steps=3)
         _wait_label_change(page, label)
         # In canvas coordinates (280 px) the ink is at the centre, not offset.
-        assert _pixel(page, 140, 140)[:3] == [255, 255, 255]
+        assert pixel(page, 140, 140)[:3] == [255, 255, 255]
         for x, y in ((140, 120), (140, 160), (100, 140), (180, 140)):
-            assert _pixel(page, x, y)[:3] == [0, 0, 0], (x, y)
+            assert pixel(page, x, y)[:3] == [0, 0, 0], (x, y)
     finally:
         page.close()
 
 
-@needs_chromium
+@pytest.mark.browser
 @pytest.mark.timeout(180)
 def test_python_can_clear_the_pad(browser):
     with gr.Blocks() as demo:
@@ -357,18 +279,18 @@ def test_python_can_clear_the_pad(browser):
     url = _launch(demo)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        box = _open(page, url)
-        _mouse_stroke(page, box, 0.2, 0.5, 0.8, 0.5)
+        box = open_pad(page, url)
+        _stroke(page, box, 0.2, 0.5, 0.8, 0.5)
         page.wait_for_function("() => document.querySelector('#drawpad canvas').__drawpad.emitted === 1")
-        assert _pixel(page, 140, 140)[:3] == [255, 255, 255]
+        assert pixel(page, 140, 140)[:3] == [255, 255, 255]
         page.click("#reset")
         page.wait_for_function(
             "() => document.querySelector('#drawpad .drawpad').dataset.strokes === '0'",
             timeout=20_000,
         )
-        assert _pixel(page, 140, 140)[:3] == [0, 0, 0]
+        assert pixel(page, 140, 140)[:3] == [0, 0, 0]
         # and it still draws afterwards
-        _mouse_stroke(page, box, 0.2, 0.3, 0.8, 0.3)
+        _stroke(page, box, 0.2, 0.3, 0.8, 0.3)
         page.wait_for_function("() => document.querySelector('#drawpad canvas').__drawpad.emitted === 2")
     finally:
         page.close()

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.unit
+
 from cnndemo.registry import create_model, list_models, model_info, resolve_name
 
 # From MODELS.md: "Total ... params" of each architecture.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.unit
+
 from cnndemo.checkpoint import WeightsError
 from cnndemo.predictor import Predictor
 from conftest import to_model_input
@@ -75,17 +77,18 @@ def test_get_accepts_display_names_in_any_case(simplecnn_predictor):
 def test_unknown_key_raises_value_error_naming_the_loaded_models(simplecnn_predictor, key):
     with pytest.raises(ValueError) as error:
         simplecnn_predictor.run(key, np.zeros((28, 28, 1), np.float32))
-    assert "SimpleCNN" in str(error.value)
-    assert repr(key) in str(error.value)
+    assert error.value.code == "model.unknown"
+    assert error.value.params == {"received": key, "available": ["SimpleCNN"]}
 
 
 def test_missing_weights_raise_a_clear_weights_error(tmp_path):
     with pytest.raises(WeightsError) as error:
         Predictor.load(weights_dir=tmp_path, models=["simplecnn"], precision="float32")
-    message = str(error.value)
-    assert "simplecnn" in message
-    assert str(tmp_path) in message
-    assert "train" in message  # says how to make them
+    assert error.value.code == "weights.missing"
+    assert error.value.params == {"model": "simplecnn", "path": str(tmp_path / "simplecnn.json")}
+    from locales import word
+
+    assert "python -m cnndemo train --model simplecnn" in word(error.value.code, error.value.params, "en")
 
 
 def test_allow_untrained_loads_random_weights_with_an_empty_card(tmp_path, mnist):
@@ -100,8 +103,7 @@ def test_allow_untrained_loads_random_weights_with_an_empty_card(tmp_path, mnist
 
 def test_missing_weights_are_reported_not_hidden(tmp_path):
     predictor = Predictor.load(tmp_path, models=["simplecnn"], allow_untrained=True)
-    assert "simplecnn" in predictor.problems
-    assert "python -m cnndemo train --model simplecnn" in predictor.problems["simplecnn"]
+    assert predictor.problems["simplecnn"].code == "weights.missing"
 
 
 def test_auto_precision_keeps_simplecnn_in_float32(simplecnn_predictor):
@@ -113,3 +115,44 @@ def test_auto_precision_keeps_simplecnn_in_float32(simplecnn_predictor):
 def test_an_explicit_precision_is_obeyed_for_every_model(tmp_path):
     predictor = Predictor.load(tmp_path, models=["simplecnn"], precision="mixed_bfloat16", allow_untrained=True)
     assert predictor.get("simplecnn").precision == "mixed_bfloat16"
+
+
+def test_the_layer_graph_is_the_course_notes(simplecnn_predictor):
+    layers = simplecnn_predictor.layers("simplecnn")
+    names = [layer.name for layer in layers]
+    assert names == ["input", "conv1", "pool1", "conv2", "pool2", "conv3", "flatten", "fc1", "predictions"]
+    feeding = {layer.name: layer.input_layer for layer in layers}
+    assert feeding["conv1"] == "input" and feeding["fc1"] == "flatten" and feeding["predictions"] == "fc1"
+    conv2 = simplecnn_predictor.layer("simplecnn", "conv2")
+    assert conv2.kind == "Conv2D" and conv2.input_shape == (13, 13, 32) and conv2.output_shape == (11, 11, 64)
+    assert conv2.settings["kernel_size"] == (3, 3) and conv2.settings["padding"] == "valid"
+    assert conv2.params == (3 * 3 * 32 + 1) * 64  # MODELS.md: 18,496
+    assert sum(layer.params for layer in layers) == simplecnn_predictor.get("simplecnn").params == 93_322
+    assert [layer.has_activations for layer in layers].count(False) == 2  # input, flatten
+
+
+def test_weights_are_the_layers_arrays(simplecnn_predictor):
+    weights = simplecnn_predictor.weights("simplecnn", "conv1")
+    assert weights["kernel"].shape == (3, 3, 1, 32) and weights["bias"].shape == (32,)
+    assert weights["kernel"].dtype == np.float32
+    assert simplecnn_predictor.weights("simplecnn", "pool1") == {}
+    with pytest.raises(ValueError) as error:
+        simplecnn_predictor.weights("simplecnn", "conv9")
+    assert error.value.code == "model.layer_unknown"
+
+
+def test_the_probabilities_only_pass_equals_the_full_pass(simplecnn_predictor, mnist):
+    images = to_model_input(mnist.x_test[:5])
+    batch = simplecnn_predictor.probabilities("simplecnn", images)
+    assert batch.shape == (5, 10)
+    for image, row in zip(images, batch):
+        assert np.allclose(simplecnn_predictor.run("simplecnn", image).probabilities, row, atol=1e-6)
+
+
+def test_model_keys_are_built_and_read_in_one_place():
+    from cnndemo.predictor import model_key, parse_model_key
+
+    assert model_key("AlexNet") == "alexnet" and model_key("vgg16", "saved") == "vgg16:saved"
+    assert parse_model_key("vgg16:trained") == ("vgg16", "trained") and parse_model_key("simplecnn") == ("simplecnn", "shipped")
+    with pytest.raises(ValueError):
+        model_key("alexnet", "borrowed")

@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pytest
+
+pytestmark = pytest.mark.unit
 from PIL import Image
 
 from cnndemo.architecture import layer_table
@@ -132,6 +134,13 @@ def alexnet():
     return create_model("alexnet")
 
 
+@pytest.fixture(scope="module")
+def alexnet_rows(alexnet):
+    from cnndemo.layers import describe_layers
+
+    return layer_table(describe_layers(alexnet))
+
+
 def numbers(text: str) -> list[int]:
     return [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)]
 
@@ -140,8 +149,8 @@ def row_by_name(rows, name):
     return next(row for row in rows if row.name == name)
 
 
-def test_alexnet_conv1_row_shows_the_course_arithmetic(alexnet):
-    row = row_by_name(layer_table(alexnet), "conv1")
+def test_alexnet_conv1_row_shows_the_course_arithmetic(alexnet_rows):
+    row = row_by_name(alexnet_rows, "conv1")
     expected = (227 - 11) // 4 + 1
     assert expected == 55
     assert numbers(row.output_shape) == [55, 55, 48]
@@ -151,8 +160,8 @@ def test_alexnet_conv1_row_shows_the_course_arithmetic(alexnet):
     assert numbers(row.params_formula)[-1] == (11 * 11 * 1 + 1) * 48
 
 
-def test_alexnet_pool1_row_shows_the_course_arithmetic(alexnet):
-    row = row_by_name(layer_table(alexnet), "pool1")
+def test_alexnet_pool1_row_shows_the_course_arithmetic(alexnet_rows):
+    row = row_by_name(alexnet_rows, "pool1")
     expected = (55 - 3) // 2 + 1
     assert expected == 27
     assert numbers(row.output_shape) == [27, 27, 48]
@@ -161,8 +170,8 @@ def test_alexnet_pool1_row_shows_the_course_arithmetic(alexnet):
     assert row.params == 0
 
 
-def test_every_conv_and_pool_row_matches_the_output_size_formula(alexnet):
-    rows = {row.name: row for row in layer_table(alexnet)}
+def test_every_conv_and_pool_row_matches_the_output_size_formula(alexnet, alexnet_rows):
+    rows = {row.name: row for row in alexnet_rows}
     for layer in alexnet.layers:
         kind = type(layer).__name__
         if kind not in ("Conv2D", "MaxPooling2D"):
@@ -177,8 +186,8 @@ def test_every_conv_and_pool_row_matches_the_output_size_formula(alexnet):
         assert numbers(row.output_shape)[:2] == [expected, expected], row
 
 
-def test_every_conv_row_has_the_parameter_arithmetic(alexnet):
-    rows = {row.name: row for row in layer_table(alexnet)}
+def test_every_conv_row_has_the_parameter_arithmetic(alexnet, alexnet_rows):
+    rows = {row.name: row for row in alexnet_rows}
     convs = [layer for layer in alexnet.layers if type(layer).__name__ == "Conv2D"]
     assert len(convs) == 5
     for layer in convs:
@@ -189,8 +198,8 @@ def test_every_conv_row_has_the_parameter_arithmetic(alexnet):
         assert numbers(row.params_formula) == [k, k, c_in, 1, c_out, expected], row.params_formula
 
 
-def test_dense_rows_have_the_parameter_arithmetic(alexnet):
-    rows = {row.name: row for row in layer_table(alexnet)}
+def test_dense_rows_have_the_parameter_arithmetic(alexnet, alexnet_rows):
+    rows = {row.name: row for row in alexnet_rows}
     for layer in alexnet.layers:
         if type(layer).__name__ == "Dense":
             expected = (layer.input.shape[-1] + 1) * layer.units
@@ -198,10 +207,62 @@ def test_dense_rows_have_the_parameter_arithmetic(alexnet):
             assert numbers(rows[layer.name].params_formula)[-1] == expected
 
 
-def test_table_covers_every_layer_and_adds_up_to_models_md_total(alexnet):
-    rows = layer_table(alexnet)
+def test_table_covers_every_layer_and_adds_up_to_models_md_total(alexnet, alexnet_rows):
+    rows = alexnet_rows
     assert rows[0].kind == "InputLayer" and numbers(rows[0].output_shape) == [28, 28, 1]
     assert [row.name for row in rows[1:]] == [layer.name for layer in alexnet.layers if type(layer).__name__ != "InputLayer"]
     assert sum(row.params for row in rows) == 3_561_834  # MODELS.md
-    for row, layer in zip(rows[1:], [l for l in alexnet.layers if type(l).__name__ != "InputLayer"]):
+    for row, layer in zip(rows[1:], [x for x in alexnet.layers if type(x).__name__ != "InputLayer"]):
         assert numbers(row.output_shape) == list(layer.output.shape[1:]), row.name
+    notes = {row.name: row.note for row in rows}
+    assert notes["conv1"].code == "arch.conv" and notes["conv1"].params["filters"] == 48
+    assert notes["predictions"].code == "arch.dense_softmax" and notes["fc6"].code == "arch.dense"
+
+
+# ---------------------------------------------------------------- clicking a feature map
+
+@pytest.mark.parametrize("shape", [(26, 26, 32), (55, 55, 48), (224, 224, 32), (3, 3, 64), (13, 13, 192), (64,), (10,)])
+def test_a_click_names_the_unit_drawn_there(shape):
+    from cnndemo.render import feature_cell_at, feature_layout, unit_box
+
+    rng = np.random.default_rng(0)
+    layout = feature_layout(shape, first_channel=1 if len(shape) == 3 and shape[-1] > 64 else 0)
+    picture = feature_grid(rng.random(shape, dtype=np.float32), first_channel=layout.channels[0])
+    assert picture.size == layout.size
+    width, height = layout.size
+    # Any pixel of a map names a unit whose box holds that pixel.
+    for _ in range(200):
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        unit = feature_cell_at(layout, x, y)
+        if unit is not None:
+            x0, y0, x1, y1 = unit_box(layout, unit)
+            assert x0 <= x < x1 and y0 <= y < y1, (unit, x, y)
+    # Where every unit is drawn (maps enlarged, not reduced), each one can be clicked.
+    if len(shape) == 1 or layout.cell_w >= shape[1]:
+        units = [tuple(int(rng.integers(0, d)) for d in shape) for _ in range(30)]
+        if len(shape) == 3:
+            units = [(layout.channels[u[-1] % len(layout.channels)], u[0], u[1]) for u in units]
+        for unit in units:
+            x0, y0, x1, y1 = unit_box(layout, unit)
+            for x, y in ((x0, y0), (x1 - 1, y1 - 1), ((x0 + x1 - 1) / 2, (y0 + y1 - 1) / 2)):
+                assert feature_cell_at(layout, x, y) == unit, (unit, x, y)
+
+
+def test_gaps_and_outside_clicks_name_nothing():
+    from cnndemo.render import feature_cell_at, feature_layout
+
+    layout = feature_layout((26, 26, 32))
+    assert feature_cell_at(layout, layout.cell_w + 0.5, 3) is None  # the white gap after the first map
+    assert feature_cell_at(layout, -1, 3) is None
+    assert feature_cell_at(layout, *layout.size) is None
+
+
+def test_a_marked_unit_is_outlined_in_red_on_the_grid():
+    from cnndemo.render import feature_layout, unit_box
+
+    activation = np.zeros((13, 13, 8), np.float32)
+    layout = feature_layout(activation.shape)
+    picture = np.asarray(feature_grid(activation, mark=(2, 4, 5)).convert("RGB"))
+    x0, y0, x1, y1 = unit_box(layout, (2, 4, 5))
+    assert tuple(picture[y0 - 1, x0]) == (230, 20, 60)  # the frame sits just around the unit
+    assert tuple(picture[(y0 + y1) // 2, (x0 + x1) // 2]) != (230, 20, 60)  # the unit itself keeps its colour

@@ -1,59 +1,83 @@
 """Translation between Gradio values and cnndemo calls for the Draw tab (no layout here).
 
 Every function takes plain values (a data URL string, a PIL image, a model key, a layer
-name) and returns plain values (dicts for ``gr.Label``, PIL pictures, Markdown strings), so
-it can be tested without a browser.
+name, the reader's language) and returns plain values (dicts for ``gr.Label``, PIL
+pictures, Markdown strings), so it can be tested without a browser. A student's last
+drawing and everything the model computed on it is a :class:`Drawing`, kept per session:
+showing another layer or explaining a cell reads it instead of running the model again.
 """
 
 from __future__ import annotations
 
 import binascii
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cnndemo.architecture import layer_table
+from cnndemo.messages import CnnDemoError
 from cnndemo.predictor import ModelOutput, Predictor
-from cnndemo.preprocess import EmptyDrawingError, ImageTooLargeError, PreparedDigit, preprocess
+from cnndemo.preprocess import PreparedDigit, preprocess
 from cnndemo.registry import model_info
+from cnndemo.render import digit_picture, feature_grid, feature_layout, steps_strip
 from webui.drawpad import decode_value
-from cnndemo.render import digit_picture, feature_grid, steps_strip
+from webui.i18n import say, t
 
 TOP_K = 5
-DRAW_A_DIGIT = "✏️ **Draw a digit (0–9)** · 숫자(0–9)를 그려 보세요."
+MAX_MAPS = 64
+log = logging.getLogger("cnndemo.draw")
 
 
-class BadPictureError(ValueError):
-    """An upload or data URL that is not a readable picture."""
+class BadPictureError(CnnDemoError, ValueError):
+    """An upload or data URL that is not a readable picture (``drawing.unreadable``,
+    ``upload.not_a_picture``, ``upload.too_large``)."""
 
 
 def decode_data_url(value: str | None) -> Image.Image | None:
     """The drawing pad's value (``"data:image/png;base64,..."``) -> PIL image; ``""``/None -> None.
 
     Raises:
-        BadPictureError: not a base64 data URL of a readable picture.
+        BadPictureError: ``drawing.unreadable``.
     """
     try:
         return decode_value(value, mode=None)
     except (ValueError, binascii.Error, UnidentifiedImageError, OSError) as error:
-        raise BadPictureError("The drawing could not be read. Press Clear and draw again.") from error
+        raise BadPictureError("drawing.unreadable") from error
 
 
 def open_picture(path: str) -> Image.Image:
-    """Open an uploaded file as a picture, with plain-sentence errors (``gr.Error`` by the caller).
+    """Open an uploaded file as a picture.
 
     Raises:
-        BadPictureError: not a picture, or absurdly large.
+        BadPictureError: ``upload.not_a_picture`` or ``upload.too_large``.
     """
     try:
         picture = Image.open(path)
         picture.load()
         return picture
     except Image.DecompressionBombError as error:
-        raise BadPictureError("That picture is far too large. Send a smaller picture of one digit.") from error
+        raise BadPictureError("upload.too_large") from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise BadPictureError("That file is not a picture (PNG, JPEG, GIF or WebP). Send a picture of a digit.") from error
+        raise BadPictureError("upload.not_a_picture") from error
+
+
+@dataclass
+class Drawing:
+    """A student's last drawing as one model saw it (kept in the session's ``gr.State``).
+
+    Attributes:
+        key: the predictor key of the model that ran.
+        digit: float32 (28, 28, 1) in [0, 1]: the model's input.
+        output: the forward pass: probabilities and every layer's activations.
+        steps: the preprocessing steps (uint8 pictures), None for a re-run on another model.
+    """
+
+    key: str
+    digit: np.ndarray
+    output: ModelOutput
+    steps: dict[str, np.ndarray] | None = None
 
 
 @dataclass
@@ -66,7 +90,7 @@ class Analysis:
     feature_map: Image.Image | None
     feature_caption: str
     message: str
-    digit: np.ndarray | None  # float32 (28, 28, 1), kept in the session for re-analysis
+    drawing: Drawing | None
     steps: Image.Image | None = None  # how the drawing became the 28x28 input
 
 
@@ -76,76 +100,100 @@ def layer_choices(predictor: Predictor, key: str) -> list[str]:
 
 
 def default_layer(predictor: Predictor, key: str) -> str:
-    """The first convolution: the most instructive layer to show first."""
-    names = layer_choices(predictor, key)
-    return next((n for n in names if "conv" in n), names[0])
+    """The first convolution (the registry's ``first_conv``): the most instructive layer to show first."""
+    return model_info(predictor.get(key).arch).first_conv
 
 
-def _caption(name: str, kind: str, activation: np.ndarray, max_maps: int) -> str:
+def show_layer(predictor: Predictor, drawing: Drawing, layer: str | None, lang: str,
+               mark: tuple[int, ...] | None = None, first_channel: int = 0) -> tuple[Image.Image, str, str]:
+    """One layer's feature maps from a drawing's activations (no forward pass).
+
+    Returns:
+        (picture, caption, layer shown): an unknown layer falls back to the default one.
+    """
+    activations = drawing.output.activations
+    if layer not in activations:
+        layer = default_layer(predictor, drawing.key)
+    activation = activations[layer]
+    kind = predictor.layer(drawing.key, layer).kind
+    layout = feature_layout(activation.shape, max_maps=MAX_MAPS, first_channel=first_channel)
     shape = "×".join(str(d) for d in activation.shape)
     if activation.ndim == 3:
-        shown = min(max_maps, activation.shape[-1])
-        return f"{name} · {kind} · output {shape} · {shown} of {activation.shape[-1]} feature maps"
-    return f"{name} · {kind} · {shape} units"
+        first, last = layout.channels[0], layout.channels[-1]
+        caption = t("draw.feature_caption_maps", lang, layer=layer, kind=kind, shape=shape, first=first, last=last,
+                    channels=activation.shape[-1])
+    else:
+        caption = t("draw.feature_caption_units", lang, layer=layer, kind=kind, shape=shape)
+    picture = feature_grid(activation, max_maps=MAX_MAPS, first_channel=first_channel, mark=mark)
+    return picture, caption, layer
 
 
-def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str | None, max_maps: int = 64) -> Analysis:
+def step_captions(lang: str) -> dict[str, str]:
+    """The preprocessing steps' captions in ``lang``."""
+    return {name: t(f"steps.{name}", lang) for name in ("ink", "cropped", "fitted", "centered")}
+
+
+def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str | None, lang: str,
+                  steps: dict[str, np.ndarray] | None = None) -> Analysis:
     """Run one prepared (28, 28, 1) digit through model ``key`` and render the chosen layer."""
     entry = predictor.get(key)
     output: ModelOutput = predictor.run(key, digit)
-    if layer not in output.activations:
-        layer = default_layer(predictor, key)
-    activation = output.activations[layer]
-    kind = type(entry.model.get_layer(layer)).__name__
-    resized = output.activations.get("resize")
+    drawing = Drawing(key, digit, output, steps)
+    feature_map, caption, _ = show_layer(predictor, drawing, layer, lang)
     info = model_info(entry.arch)
-    note = "" if entry.card else " · ⚠️ untrained weights"
-    message = (
-        f"**{entry.label}** sees the 28×28 image"
-        + (f", resized to {info.input_size}×{info.input_size}" if resized is not None else "")
-        + f" · forward pass {output.seconds * 1000:.1f} ms ({entry.precision}, {predictor.device}){note}"
-    )
+    resized = output.activations.get(info.resize) if info.resize else None
+    message = t("draw.seen_resized" if resized is not None else "draw.seen", lang, model=info.display_name,
+                side=info.input_size, ms=output.seconds * 1000, precision=entry.precision)
+    if not entry.trained:
+        message += "  \n" + t("draw.untrained_note", lang)
     return Analysis(
         top_k=output.top_k(TOP_K),
         model_input=digit_picture(digit, 224),
         resized_input=digit_picture(resized, 224) if resized is not None else None,
-        feature_map=feature_grid(activation, max_maps=max_maps),
-        feature_caption=_caption(layer, kind, activation, max_maps),
+        feature_map=feature_map,
+        feature_caption=caption,
         message=message,
-        digit=digit,
+        drawing=drawing,
     )
 
 
-def empty_analysis(message: str = DRAW_A_DIGIT) -> Analysis:
+def empty_analysis(lang: str, message: str | None = None) -> Analysis:
     """What the tab shows when there is nothing to classify."""
-    return Analysis(None, None, None, None, "Feature maps", message, None)
+    return Analysis(None, None, None, None, t("draw.feature_maps", lang), message or t("draw.prompt", lang), None)
 
 
-def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None, layer: str | None) -> Analysis:
+def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None, layer: str | None,
+                    lang: str) -> Analysis:
     """Preprocess a drawing or upload and analyse it; blank or unreadable input -> a message."""
     if picture is None:
-        return empty_analysis()
+        return empty_analysis(lang)
     try:
         prepared: PreparedDigit = preprocess(picture)
-    except EmptyDrawingError as error:
-        return empty_analysis(f"{DRAW_A_DIGIT}  \n{error}")
-    except ImageTooLargeError as error:
-        return empty_analysis(f"⚠️ {error} Use a smaller picture. · 더 작은 이미지를 사용하세요.")
-    result = analyse_digit(predictor, key, prepared.image, layer)
-    result.steps = steps_strip(prepared.steps)
+    except CnnDemoError as error:
+        log.info("drawing refused: %s", error)
+        prompt = t("draw.prompt", lang)
+        return empty_analysis(lang, f"{prompt}  \n{say(error, lang)}" if error.code.startswith("drawing.empty")
+                              else f"⚠️ {say(error, lang)}")
+    result = analyse_digit(predictor, key, prepared.image, layer, lang, steps=prepared.steps)
+    result.steps = steps_strip(prepared.steps, step_captions(lang))
     return result
 
 
-def architecture_rows(predictor: Predictor, key: str) -> list[list[str]]:
+ARCHITECTURE_COLUMNS = ("layer", "type", "output_shape", "params", "output_size", "param_arithmetic", "what_it_does")
+
+
+def architecture_headers(lang: str) -> list[str]:
+    """The architecture table's column headers in ``lang``."""
+    return [t(f"arch.header.{column}", lang) for column in ARCHITECTURE_COLUMNS]
+
+
+def architecture_rows(predictor: Predictor, key: str, lang: str) -> list[list[str]]:
     """Rows for the architecture table, with a total row at the end."""
-    model = predictor.get(key).model
+    entry = predictor.get(key)
     rows = [
-        [r.name, r.kind, r.output_shape, f"{r.params:,}" if r.params else "", r.size_formula,
-         r.params_formula, r.description]
-        for r in layer_table(model)
+        [r.name, r.kind, r.output_shape, f"{r.params:,}" if r.params else "", r.size_formula, r.params_formula,
+         say(r.note, lang)]
+        for r in layer_table(entry.layers)
     ]
-    rows.append(["total", "", "", f"{model.count_params():,}", "", "", ""])
+    rows.append([t("arch.total", lang), "", "", f"{entry.params:,}", "", "", ""])
     return rows
-
-
-ARCHITECTURE_HEADERS = ["layer", "type", "output shape", "params", "output size", "param arithmetic", "what it does"]

@@ -1,179 +1,148 @@
-"""The Train tab: run the MNIST fit on demand and watch the network learn.
+"""The Train tab: run a fit on demand and watch the network learn (layout and wiring only).
 
-Layout and event wiring only; the rules (one run per server, limits, stop) live in
-:class:`cnndemo.jobs.TrainingManager`, the fit in :func:`cnndemo.training.train`.
+The rules (one run per server, limits, stop) live in :class:`cnndemo.jobs.TrainingManager`,
+the fit in :func:`cnndemo.training.train`, the words and pictures in
+:mod:`webui.training_view`. Handlers return ``{component: value}`` updates.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import queue
 import time
-from pathlib import Path
 
 import gradio as gr
-import numpy as np
-import pandas as pd
 
+from cnndemo.cards import build_card
 from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, save_weights
-from cnndemo.data import load_mnist
-from cnndemo.jobs import TrainingBusyError, TrainingDisabledError, TrainingManager
-from cnndemo.predictor import Predictor
+from cnndemo.data.sets import DATA_MIXES
+from cnndemo.jobs import TrainingManager
+from cnndemo.messages import CnnDemoError
 from cnndemo.precision import choose_precision
+from cnndemo.predictor import Predictor, model_key
 from cnndemo.registry import list_models, model_info
-from cnndemo.render import confusion_cell_at, confusion_picture, prediction_grid
-from cnndemo.training import OPTIMIZERS, TrainConfig, TrainEvent, TrainResult, confusion_matrix
+from cnndemo.training import OPTIMIZERS, TrainConfig, TrainEvent, TrainResult
+from webui import training_view as view
+from webui.i18n import L, say, t
+from webui.language import session_language
+from webui.settings import Settings
 
-USER_WEIGHTS_DIR = Path(os.environ.get("CNNDEMO_USER_WEIGHTS", Path(__file__).resolve().parent.parent / "user_weights"))
 UPDATE_EVERY_S = 0.5
-MAX_CURVE_POINTS = 400
-
-# Presets: (epochs, training images, batch size) per model. "Quick" fits a 1-2 minute class
-# demo on a 2-core CPU (test evaluation on 10,000 images included); "Full" is the recipe of
-# the shipped weights.
-PRESETS = {
-    "Quick demo · 빠른 시연": {"simplecnn": (1, 10_000, 64), "alexnet": (1, 3_000, 64), "vgg16": (1, 500, 16)},
-    "Lesson · 수업용": {"simplecnn": (3, 30_000, 64), "alexnet": (1, 12_000, 64), "vgg16": (1, 3_000, 16)},
-    "Full data · 전체 데이터": {"simplecnn": (5, 60_000, 32), "alexnet": (5, 60_000, 64), "vgg16": (2, 60_000, 32)},
-}
-CURVE_COLUMNS = ["epoch", "value", "curve"]
-CURVE_COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e"}
+DATA_SIZE = {"mnist": 60_000, "mnist+pen": 74_994}  # training images of each mix (all of them)
+log = logging.getLogger("cnndemo.train")
 
 
-def empty_curves() -> pd.DataFrame:
-    # Both curves from the start: Gradio 6.31's LinePlot fixes its colours on the first data.
-    return pd.DataFrame({"epoch": [0.0, 0.0], "value": [np.nan, np.nan], "curve": ["train", "validation"]})
+def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Settings, lang_state: gr.State,
+                    page_loaders: list) -> None:
+    """Add the Train tab's components and events to the current Blocks.
 
-
-def curves(history: list[TrainEvent], metric: str) -> pd.DataFrame:
-    """Long-format frame for gr.LinePlot: smoothed per-batch train values and validation points."""
-    train = [(e.epoch_position, getattr(e, f"smooth_{metric}")) for e in history
-             if e.kind in ("batch", "validation", "epoch") and getattr(e, f"smooth_{metric}") is not None]
-    if len(train) > MAX_CURVE_POINTS:
-        train = train[:: int(np.ceil(len(train) / MAX_CURVE_POINTS))] + train[-1:]
-    val = [(e.epoch_position, getattr(e, f"val_{metric}")) for e in history if e.kind in ("validation", "epoch")]
-    rows = [(x, y, "train") for x, y in train] + [(x, y, "validation") for x, y in val]
-    if not val:
-        rows.append((0.0, np.nan, "validation"))
-    return pd.DataFrame(rows, columns=CURVE_COLUMNS) if rows else empty_curves()
-
-
-def status_line(event: TrainEvent | None, config: TrainConfig) -> str:
-    if event is None or event.kind == "start":
-        return f"⏳ Starting {model_info(config.model).display_name}…"
-    if event.kind == "evaluate":
-        return f"🧪 Testing on the 10,000 test images… {event.seen:,} / {event.total:,}"
-    line = (
-        f"**Epoch {event.epoch} / {config.epochs}**, step {event.step} / {event.steps_per_epoch} · "
-        f"{event.images_per_s:,.0f} images/s · about {event.eta_s:,.0f} s left"
-    )
-    if event.smooth_loss is not None:
-        line += f"  \ntrain loss {event.smooth_loss:.4f}, accuracy {event.smooth_accuracy:.2%}"
-    if event.val_accuracy is not None:
-        line += f" · validation loss {event.val_loss:.4f}, accuracy {event.val_accuracy:.2%}"
-    return line
-
-
-def result_summary(result: TrainResult, shipped_accuracy: float | None) -> str:
-    info = model_info(result.config.model)
-    shipped = f"{shipped_accuracy:.2%}" if shipped_accuracy is not None else "not available"
-    lines = [f"### {result.message}"]
-    if result.test_accuracy is not None:
-        lines.append(
-            f"| result · 결과 | |\n|---|---|\n| test accuracy (10,000 images) | **{result.test_accuracy:.2%}** |\n"
-            f"| test loss | {result.test_loss:.4f} |\n| training time | {result.train_seconds:.0f} s |\n"
-            f"| images/s | {result.images_per_s:,.0f} |\n| precision | {result.precision} |\n"
-            f"| shipped {info.display_name}, for comparison | {shipped} |"
-        )
-    return "\n\n".join(lines)
-
-
-def trained_key(arch: str) -> str:
-    return f"{arch}:trained"
-
-
-def build_train_tab(predictor: Predictor, manager: TrainingManager, draw_model: gr.Dropdown) -> None:
-    """Add the Train tab's components and events to the current Blocks."""
+    Args:
+        lang_state: the session's language ("ko" or "en").
+        page_loaders: (function(lang) -> {component: value}, outputs) pairs run when a page
+            opens; this tab adds its own.
+    """
     limits = manager.limits
-    auto_precision = choose_precision("auto")
-    gr.Markdown(
-        "Train one of the networks on MNIST here, watch the curves, then draw on the model you trained "
-        "in the Draw tab. · 여기서 모델을 직접 학습시키고, 학습한 모델로 그리기 탭에서 숫자를 분류해 보세요.\n\n"
-        + (f"**{limits.describe()}**" if limits.describe() else "")
-    )
+    gr.Markdown(L("train.intro"))
+    limits_note = gr.Markdown(elem_id="train-limits")
     with gr.Row(elem_classes="cnndemo-row"):
         with gr.Column(scale=2, min_width=280):
             model = gr.Dropdown([(model_info(n).display_name, n) for n in list_models()], value="simplecnn",
-                                label="Model · 모델", elem_id="train-model")
-            preset = gr.Radio(list(PRESETS), value="Quick demo · 빠른 시연", label="Preset · 설정", elem_id="train-preset")
-            epochs = gr.Number(1, label="Epochs · 에포크", precision=0, minimum=1, maximum=limits.max_epochs,
+                                label=L("train.model"), elem_id="train-model")
+            data = gr.Radio([(L(f"data.{mix}"), mix) for mix in DATA_MIXES], value="mnist", label=L("train.data"),
+                            elem_id="train-data")
+            preset = gr.Radio([(L(f"train.preset.{name}"), name) for name in view.PRESETS], value="quick",
+                              label=L("train.preset"), elem_id="train-preset")
+            epochs = gr.Number(1, label=L("field.epochs"), precision=0, minimum=1, maximum=limits.max_epochs,
                                elem_id="train-epochs")
-            train_images = gr.Slider(100, limits.max_train_images, value=min(10_000, limits.max_train_images), step=100,
-                                     label="Training images · 학습 이미지 수", elem_id="train-images")
-            batch_size = gr.Number(64, label="Batch size · 배치 크기", precision=0, elem_id="train-batch")
+            train_images = gr.Slider(100, min(DATA_SIZE["mnist"], limits.max_train_images),
+                                     value=min(10_000, limits.max_train_images), step=100,
+                                     label=L("field.train_images"), elem_id="train-images")
+            batch_size = gr.Number(64, label=L("field.batch_size"), precision=0, elem_id="train-batch")
             with gr.Row():
-                optimizer = gr.Radio(list(OPTIMIZERS), value="adam", label="Optimizer · 옵티마이저", elem_id="train-optimizer")
-                learning_rate = gr.Number(0.001, label="Learning rate · 학습률", elem_id="train-lr")
-            precision = gr.Radio([(f"auto ({auto_precision})", "auto"), ("float32", "float32")], value="auto",
-                                 label="Precision · 정밀도", elem_id="train-precision")
+                optimizer = gr.Radio(list(OPTIMIZERS), value="adam", label=L("field.optimizer"),
+                                     elem_id="train-optimizer")
+                learning_rate = gr.Number(0.001, label=L("field.learning_rate"), elem_id="train-lr")
+            augment = gr.Checkbox(False, label=L("train.augment"), elem_id="train-augment")
+            precision = gr.Radio([(f"auto ({choose_precision('auto')})", "auto"), ("float32", "float32")],
+                                 value="auto", label=L("field.precision"), elem_id="train-precision")
             with gr.Row():
-                start = gr.Button("Start · 시작", variant="primary", elem_id="train-start", interactive=limits.enabled)
-                stop = gr.Button("Stop · 정지", variant="stop", elem_id="train-stop")
+                start = gr.Button(L("train.start"), variant="primary", elem_id="train-start",
+                                  interactive=limits.enabled)
+                stop = gr.Button(L("train.stop"), variant="stop", elem_id="train-stop")
         with gr.Column(scale=3, min_width=300):
-            status = gr.Markdown("Press **Start**. · **시작**을 누르세요.", elem_id="train-status")
+            status = gr.Markdown(L("train.press_start"), elem_id="train-status")
             with gr.Row():
-                loss_plot = gr.LinePlot(empty_curves(), x="epoch", y="value", color="curve", title="loss", color_map=CURVE_COLOURS,
-                                        elem_id="loss-plot", height=240, x_title="epoch", y_title="loss")
-                accuracy_plot = gr.LinePlot(empty_curves(), x="epoch", y="value", color="curve", title="accuracy", color_map=CURVE_COLOURS,
-                                            elem_id="accuracy-plot", height=240, x_title="epoch", y_title="accuracy")
+                loss_plot = gr.LinePlot(view.empty_curves(), x="epoch", y="value", color="curve", title="loss",
+                                        color_map=view.CURVE_COLOURS, elem_id="loss-plot", height=240,
+                                        x_title="epoch", y_title="loss")
+                accuracy_plot = gr.LinePlot(view.empty_curves(), x="epoch", y="value", color="curve",
+                                            title="accuracy", color_map=view.CURVE_COLOURS,
+                                            elem_id="accuracy-plot", height=240, x_title="epoch",
+                                            y_title="accuracy")
             summary = gr.Markdown(elem_id="train-summary")
-            with gr.Row():
-                save = gr.Button("Save as default · 기본 모델로 저장", elem_id="train-save", interactive=False)
+            save = gr.Button(L("train.save"), elem_id="train-save", interactive=False)
             saved = gr.Markdown(elem_id="train-saved")
     with gr.Row(elem_classes="cnndemo-row"):
-        confusion = gr.Image(label="Confusion matrix: click a cell · 혼동 행렬: 칸을 누르세요", elem_id="confusion",
-                             format="png", interactive=False, buttons=[])
+        confusion = gr.Image(label=L("train.confusion"), elem_id="confusion", format="png", interactive=False,
+                             buttons=[])
         with gr.Column():
-            cell_digits = gr.Image(label="Test digits in the chosen cell", elem_id="confusion-cell", format="png",
+            cell_digits = gr.Image(label=L("train.cell_digits"), elem_id="confusion-cell", format="png",
                                    interactive=False, buttons=[])
-            samples = gr.Image(label="Test digits: predicted (true) · 예측 (정답)", elem_id="samples", format="png",
-                               interactive=False, buttons=[])
+            samples = gr.Image(label=L("train.samples"), elem_id="samples", format="png", interactive=False,
+                               buttons=[])
     result_state = gr.State(None)  # the session's last TrainResult
 
-    def apply_preset(name: str, arch: str):
-        if name not in PRESETS:
-            return gr.skip(), gr.skip(), gr.skip()
-        n_epochs, n_images, batch = PRESETS[name][arch]
-        return min(n_epochs, limits.max_epochs), min(n_images, limits.max_train_images), batch
+    def on_load(lang: str):
+        note = t("train.limits.off", lang) if not limits.enabled else (
+            t("train.limits.capped", lang, epochs=limits.max_epochs, images=limits.max_train_images)
+            if limits.capped else "")
+        return {limits_note: note}
 
-    preset.change(apply_preset, [preset, model], [epochs, train_images, batch_size], api_visibility="private")
-    model.change(apply_preset, [preset, model], [epochs, train_images, batch_size], api_visibility="private")
+    def apply_preset(name: str, arch: str, mix: str):
+        values = view.preset_values(name, arch, limits.max_epochs, limits.max_train_images, DATA_SIZE.get(mix, 1))
+        maximum = min(DATA_SIZE.get(mix, DATA_SIZE["mnist"]), limits.max_train_images)
+        if values is None:
+            return {train_images: gr.Slider(maximum=maximum)}
+        n_epochs, n_images, batch = values
+        return {epochs: n_epochs, train_images: gr.Slider(value=n_images, maximum=maximum), batch_size: batch}
 
-    def run(model_name, epochs_count, images_count, batch, optimizer_name, rate, precision_name,
-            request: gr.Request, progress=gr.Progress()):
-        """Train a model on MNIST and stream its progress (one training at a time per server).
+    for trigger in (preset.change, model.change, data.change):
+        trigger(apply_preset, [preset, model, data], [epochs, train_images, batch_size], api_visibility="private")
+
+    def run(model_name, mix, epochs_count, images_count, batch, optimizer_name, rate, augment_on, precision_name,
+            lang, request: gr.Request, progress=gr.Progress()):
+        """Train a model and stream its progress (one training at a time per server).
 
         Args:
             model_name: "simplecnn", "alexnet" or "vgg16".
+            mix: training data, "mnist" or "mnist+pen".
             epochs_count: epochs, at least 1.
-            images_count: training images to use, 100..60000.
+            images_count: training images per epoch, 100..all of the data.
             batch: batch size, 1..1024.
             optimizer_name: "adam", "rmsprop" or "sgd".
             rate: learning rate, (0, 1].
+            augment_on: augment the digits like handwriting (stroke width, elastic, affine).
             precision_name: "auto" or "float32".
+
+        Status lines come in the language of the request's Accept-Language (English by default).
         """
-        config = TrainConfig(model=model_name, epochs=epochs_count, train_images=images_count, batch_size=batch,
-                             optimizer=optimizer_name, learning_rate=rate, precision=precision_name)
+        lang = session_language(lang, request)
+        config = TrainConfig(model=model_name, data=mix, epochs=epochs_count, train_images=images_count,
+                             batch_size=batch, optimizer=optimizer_name, learning_rate=rate,
+                             augment="handwriting" if augment_on else "none", precision=precision_name,
+                             validation_images=500 if model_name == "vgg16" else 1000)
         owner = getattr(request, "session_hash", None) or "api"
         try:
             job = manager.start(config, owner=owner)
-        except (ValueError, TrainingBusyError, TrainingDisabledError) as error:
-            raise gr.Error(str(error), title="Training not started · 학습을 시작하지 않았습니다") from error
+        except CnnDemoError as error:
+            log.info("training refused: %s", error)
+            raise gr.Error(say(error, lang), title=t("train.not_started", lang)) from error
         history: list[TrainEvent] = []
         last_update = 0.0
         try:
-            yield (status_line(None, config), empty_curves(), empty_curves(), "", None, None, None,
-                   gr.Button(interactive=False), "", None, gr.skip())
+            yield {status: view.status_line(None, config, lang), loss_plot: view.empty_curves(),
+                   accuracy_plot: view.empty_curves(), summary: "", confusion: None, cell_digits: None,
+                   samples: None, save: gr.Button(interactive=False), saved: "", result_state: None}
             while True:
                 try:
                     event = job.events.get(timeout=0.25)
@@ -183,84 +152,76 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, draw_model: 
                     break
                 if event.kind in ("batch", "validation", "epoch"):
                     history.append(event)
-                progress_total = event.total or 1
-                progress((event.seen, progress_total), desc="testing" if event.kind == "evaluate" else "training",
-                         unit="images")
+                progress((event.seen, event.total or 1), unit="images",
+                         desc=t("train.progress.testing" if event.kind == "evaluate" else "train.progress.training",
+                                lang))
                 now = time.monotonic()
-                if now - last_update >= UPDATE_EVERY_S or event.kind in ("epoch",):
+                if now - last_update >= UPDATE_EVERY_S or event.kind in ("epoch", "prepare", "start"):
                     last_update = now
-                    yield (status_line(event, config), curves(history, "loss"), curves(history, "accuracy"),
-                           *([gr.skip()] * 8))
+                    yield {status: view.status_line(event, config, lang),
+                           loss_plot: view.curves(history, "loss"), accuracy_plot: view.curves(history, "accuracy")}
         finally:
             job.stop.set()  # the page went away or the generator was cancelled: stop the fit
             if job.thread is not None:
                 job.thread.join()
         if job.error is not None:
-            raise gr.Error(f"Training failed: {job.error}")
-        result = job.result
+            log.exception("training failed", exc_info=job.error)
+            raise gr.Error(say(job.error, lang))
+        result: TrainResult = job.result
+        curves_now = {loss_plot: view.curves(history, "loss"), accuracy_plot: view.curves(history, "accuracy")}
         if result.status == "diverged":
-            yield (f"⚠️ {result.message}", curves(history, "loss"), curves(history, "accuracy"), result.message,
-                   None, None, None, gr.Button(interactive=False), "", None, gr.skip())
+            line = view.result_status(result, lang)
+            yield {status: f"⚠️ {line}", summary: line, **curves_now}
             return
-        mnist = load_mnist()
-        matrix = confusion_matrix(mnist.y_test, result.test_predictions)
-        first_nine = np.arange(9)
-        grid = prediction_grid(mnist.x_test[first_nine], result.test_predictions[first_nine], mnist.y_test[first_nine])
-        info = model_info(model_name)
-        stamp = time.strftime("%H:%M")
-        label = f"{info.display_name} · trained here {stamp} ({result.test_accuracy:.1%}) · 직접 학습"
-        predictor.add(trained_key(model_name), result.model, result.card(mnist) | {"source": "trained in the app"}, label=label)
-        dropdown = gr.Dropdown(choices=[(predictor.get(k).label, k) for k in predictor.keys()])
-        yield (
-            f"✅ {result.message}  \nYour model is now in the Draw tab as **{label}**.",
-            curves(history, "loss"), curves(history, "accuracy"),
-            result_summary(result, predictor.get(model_name).card.get("test_accuracy")),
-            confusion_picture(matrix), None, grid, gr.Button(interactive=True), "", result, dropdown,
-        )
+        key = model_key(model_name, "trained")
+        card = build_card(result) | {"source": "trained in the app"}
+        predictor.add(key, result.model, card)
+        pictures = view.result_pictures(result, lang)
+        yield {
+            status: f"✅ {view.result_status(result, lang)}  \n"
+                    + t("train.now_in_draw_tab", lang, model=model_info(model_name).display_name),
+            summary: view.result_summary(result, predictor.get(model_name).card, lang),
+            confusion: pictures.confusion, cell_digits: None, samples: pictures.samples,
+            save: gr.Button(interactive=True), saved: "", result_state: result, **curves_now,
+        }
 
-    outputs = [status, loss_plot, accuracy_plot, summary, confusion, cell_digits, samples, save, saved, result_state,
-               draw_model]
-    start.click(run, [model, epochs, train_images, batch_size, optimizer, learning_rate, precision], outputs,
+    start.click(run, [model, data, epochs, train_images, batch_size, optimizer, learning_rate, augment, precision,
+                      lang_state],
+                [status, loss_plot, accuracy_plot, summary, confusion, cell_digits, samples, save, saved,
+                 result_state],
                 api_name="train", concurrency_limit=4, show_progress="full", show_progress_on=[status])
 
-    def on_stop(request: gr.Request):
+    def on_stop(lang: str | None, request: gr.Request):
+        lang = session_language(lang, request)
         owner = getattr(request, "session_hash", None) or "api"
         if manager.stop(owner):
-            return "⏹️ Stopping after this batch… · 정지하는 중…"
+            return t("train.stopping", lang)
         if manager.current is not None:
-            return "Another user's training is running; only they can stop it. · 다른 사용자의 학습입니다."
-        return "Nothing is training. · 진행 중인 학습이 없습니다."
+            return t("train.not_yours", lang)
+        return t("train.nothing_running", lang)
 
-    stop.click(on_stop, None, status, api_name="stop_training", queue=False)
+    stop.click(on_stop, [lang_state], status, api_name="stop_training", queue=False)
 
-    def on_cell(result: TrainResult | None, event: gr.SelectData):
+    def on_cell(result: TrainResult | None, lang: str, event: gr.SelectData):
         if result is None or result.test_predictions is None:
             return gr.skip()
-        cell = confusion_cell_at(*event.index)
-        if cell is None:
+        shown = view.confusion_cell(result, *event.index, lang)
+        if shown is None:
             return gr.skip()
-        true, predicted = cell
-        mnist = load_mnist()
-        chosen = np.flatnonzero((mnist.y_test == true) & (result.test_predictions == predicted))
-        if chosen.size == 0:
-            return gr.Image(value=None, label=f"No test digit {true} was predicted as {predicted}.")
-        shown = chosen[:40]
-        picture = prediction_grid(mnist.x_test[shown], result.test_predictions[shown], mnist.y_test[shown],
-                                  columns=8, digit_px=56)
-        return gr.Image(value=picture, label=f"True {true}, predicted {predicted}: {chosen.size} test digits"
-                        + (f" (first {shown.size} shown)" if chosen.size > shown.size else ""))
+        picture, caption = shown
+        return gr.Image(value=picture, label=caption)
 
-    confusion.select(on_cell, [result_state], cell_digits, api_visibility="private")
+    confusion.select(on_cell, [result_state, lang_state], cell_digits, api_visibility="private")
 
-    def on_save(result: TrainResult | None):
+    def on_save(result: TrainResult | None, lang: str):
         if result is None or result.status == "diverged":
-            raise gr.Error("Nothing to save yet: train a model first.")
-        if USER_WEIGHTS_DIR.resolve() == SHIPPED_WEIGHTS_DIR.resolve():
-            raise gr.Error("CNNDEMO_USER_WEIGHTS points at the shipped weights folder; the shipped weights are "
-                           "never overwritten from the app. Choose another folder.")
-        path = save_weights(result.model, result.card(load_mnist()) | {"source": "trained in the app"},
-                            USER_WEIGHTS_DIR, result.config.model)
-        return (f"💾 Saved to `{path}` (weights and card written atomically). The app loads it at start "
-                f"as **your {model_info(result.config.model).display_name}**; the shipped weights are unchanged.")
+            raise gr.Error(t("train.nothing_to_save", lang))
+        if settings.user_weights.resolve() == SHIPPED_WEIGHTS_DIR.resolve():
+            raise gr.Error(t("train.save_refused_shipped", lang))
+        card = build_card(result) | {"source": "trained in the app"}
+        path = save_weights(result.model, card, settings.user_weights, result.config.model)
+        log.info("saved %s (%s)", path, result.config.model)
+        return t("train.saved", lang, path=str(path), model=model_info(result.config.model).display_name)
 
-    save.click(on_save, [result_state], saved, api_visibility="private")
+    save.click(on_save, [result_state, lang_state], saved, api_visibility="private")
+    page_loaders.append((on_load, [limits_note]))

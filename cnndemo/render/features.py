@@ -168,6 +168,7 @@ def feature_cell_at(layout: FeatureLayout, x: float, y: float) -> tuple[int, ...
     step_w, step_h = layout.cell_w + layout.gap_px, layout.cell_h + layout.gap_px
     if x < 0 or y < 0:
         return None
+    x, y = int(x), int(y)  # the pixel the point falls in
     column, row = int(x // step_w), int(y // step_h)
     inside_x, inside_y = x - column * step_w, y - row * step_h
     if column >= layout.columns or row >= layout.rows or inside_x >= layout.cell_w or inside_y >= layout.cell_h:

@@ -1,17 +1,28 @@
 """Training: recipe (:mod:`.config`), data pipeline and augmentation (:mod:`.pipeline`,
 :mod:`.augment`), progress (:mod:`.progress`), test arithmetic (:mod:`.metrics`) and the
-runner (:mod:`.runner`) shared by the Train tab and ``python -m cnndemo train``."""
+runner (:mod:`.runner`) shared by the Train tab and ``python -m cnndemo train``.
 
-from cnndemo.training.config import (
-    AUGMENTATIONS, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_TRAIN_IMAGES, OPTIMIZERS, SCHEDULES, TrainConfig, TrainConfigError,
-)
-from cnndemo.training.metrics import confusion_matrix, loss_and_accuracy, predict_probabilities
-from cnndemo.training.progress import ProgressCallback, TrainEvent
-from cnndemo.training.runner import TestResult, TrainResult, compile_model, evaluate_sets, train
-from cnndemo.training.pipeline import make_training_dataset
+Names are loaded on first use, so ``from cnndemo.training import TrainConfig`` (to check a
+recipe) does not load TensorFlow.
+"""
 
-__all__ = [
-    "AUGMENTATIONS", "MAX_BATCH_SIZE", "MAX_EPOCHS", "MAX_TRAIN_IMAGES", "OPTIMIZERS", "SCHEDULES", "TrainConfig",
-    "TrainConfigError", "confusion_matrix", "loss_and_accuracy", "predict_probabilities", "ProgressCallback",
-    "TrainEvent", "TestResult", "TrainResult", "compile_model", "evaluate_sets", "train", "make_training_dataset",
-]
+from __future__ import annotations
+
+import importlib
+
+_LOCATIONS = {
+    "config": ("AUGMENTATIONS", "MAX_BATCH_SIZE", "MAX_EPOCHS", "MAX_TRAIN_IMAGES", "OPTIMIZERS", "SCHEDULES",
+               "TrainConfig", "TrainConfigError"),
+    "metrics": ("confusion_matrix", "loss_and_accuracy", "predict_probabilities"),
+    "progress": ("ProgressCallback", "TrainEvent"),
+    "runner": ("TestResult", "TrainResult", "compile_model", "evaluate_sets", "train"),
+    "pipeline": ("make_training_dataset",),
+}
+__all__ = [name for names in _LOCATIONS.values() for name in names]
+
+
+def __getattr__(name: str):
+    for module, names in _LOCATIONS.items():
+        if name in names:
+            return getattr(importlib.import_module(f"cnndemo.training.{module}"), name)
+    raise AttributeError(f"module 'cnndemo.training' has no attribute {name!r}")

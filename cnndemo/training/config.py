@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnndemo.messages import CnnDemoError
-from cnndemo.precision import PRECISIONS, choose_precision
+from cnndemo.precision import PRECISIONS
 from cnndemo.registry import resolve_name
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
@@ -98,7 +98,6 @@ class TrainConfig:
         self.learning_rate = rate
         if self.precision not in PRECISIONS:
             raise TrainConfigError("train.precision", received=self.precision, available=list(PRECISIONS))
-        choose_precision(self.precision)
         self.init_from = str(self.init_from or "")
         if self.init_from:
             from cnndemo.cards import read_card

@@ -23,7 +23,8 @@ class TrainEvent:
     """One progress report.
 
     Attributes:
-        kind: "start", "batch", "validation", "epoch", "evaluate" (testing at the end;
+        kind: "prepare" (building the data: drawing pen digits takes a while the first
+            time), "start", "batch", "validation", "epoch", "evaluate" (testing at the end;
             ``seen``/``total`` count test images over all test sets) or "end".
         epoch: 1-based epoch in progress.
         step: 1-based step within the epoch.

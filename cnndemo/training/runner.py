@@ -146,6 +146,8 @@ def train(
     stop = stop or threading.Event()
     emit = on_event or (lambda event: None)
     precision = choose_precision(config.precision)
+    if sets is None:
+        emit(TrainEvent("prepare"))  # rendering the pen digits takes ~30 s the first time
     sets = sets or training_sets(config.data, seed=config.seed, validation_images=config.validation_images,
                                  pen_copies=config.pen_copies)
     if config.train_images > len(sets.train):

@@ -1,0 +1,154 @@
+"""The Draw tab: draw (or upload) a digit, pick a model, see the prediction and every layer.
+
+Layout and wiring only; :mod:`webui.analysis` translates values. The student's last
+drawing with everything the model computed on it stays in the session (``gr.State``):
+choosing another layer re-draws from it without running the model again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import gradio as gr
+from PIL import Image
+
+from cnndemo.predictor import Predictor
+from webui import analysis
+from webui.drawpad import drawpad
+from webui.i18n import L, model_label, say, t
+from webui.settings import Settings
+
+log = logging.getLogger("cnndemo.draw")
+
+
+def model_choices(predictor: Predictor, lang: str) -> list[tuple[str, str]]:
+    """(label, key) pairs for the model dropdown, in ``lang``."""
+    choices = []
+    for key in predictor.keys():
+        entry = predictor.get(key)
+        from cnndemo.registry import model_info
+
+        choices.append((model_label(model_info(entry.arch).display_name, entry.source, entry.card, lang), key))
+    return choices
+
+
+def default_model_key(predictor: Predictor) -> str:
+    """The model selected when a page opens: a model saved from the Train tab, else SimpleCNN."""
+    saved = [key for key in predictor.keys() if predictor.get(key).source == "saved"]
+    return saved[-1] if saved else predictor.keys()[0]
+
+
+@dataclass
+class DrawTab:
+    """The Draw tab's components other parts of the page need."""
+
+    pad: gr.HTML
+    model: gr.Dropdown
+    layer: gr.Dropdown
+    feature_map: gr.Image
+    drawing: gr.State
+
+
+def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.State, page_loaders: list) -> DrawTab:
+    """Add the Draw tab's components and events to the current Blocks."""
+    first = default_model_key(predictor)
+    lang0 = settings.language
+    drawing_state = gr.State(None)  # analysis.Drawing of the last drawing, per session
+
+    with gr.Row(elem_classes="cnndemo-row"):
+        with gr.Column(scale=4, min_width=300):
+            pad = drawpad(elem_id="drawpad", label=t("draw.pad_label", lang0))
+            model = gr.Dropdown(model_choices(predictor, lang0), value=first, label=L("draw.model"), elem_id="model")
+            with gr.Accordion(L("draw.upload"), open=False, visible=not settings.hides("upload")):
+                upload = gr.Image(type="pil", sources=["upload", "clipboard"], label=L("draw.upload_label"),
+                                  elem_id="upload", height=200)
+        with gr.Column(scale=5, min_width=300):
+            label = gr.Label(num_top_classes=analysis.TOP_K, label=L("draw.prediction"), elem_id="prediction")
+            message = gr.Markdown(t("draw.prompt", lang0), elem_id="message")
+            with gr.Row():
+                model_input = gr.Image(label=L("draw.model_input"), elem_id="model-input",
+                                       elem_classes="cnndemo-small", height=180, format="png",
+                                       interactive=False, buttons=[])
+                resized_input = gr.Image(label=L("draw.resized_input"), elem_id="resized-input",
+                                         elem_classes="cnndemo-small", height=180, format="png",
+                                         interactive=False, buttons=[], visible=False)
+    with gr.Row(elem_classes="cnndemo-row"):
+        with gr.Column(scale=2, min_width=220):
+            layer = gr.Dropdown(analysis.layer_choices(predictor, first), value=analysis.default_layer(predictor, first),
+                                label=L("draw.layer"), elem_id="layer")
+            gr.Markdown(L("draw.feature_help"))
+        with gr.Column(scale=5):
+            feature_map = gr.Image(label=L("draw.feature_maps"), elem_id="feature-map", format="png", height=420,
+                                   interactive=False, buttons=["fullscreen"])
+    with gr.Accordion(L("draw.steps_title"), open=False):
+        steps = gr.Image(label=L("draw.steps_label"), elem_id="steps", format="png", interactive=False, buttons=[],
+                         height=150)
+    with gr.Accordion(L("draw.architecture"), open=False):
+        architecture = gr.Dataframe(analysis.architecture_rows(predictor, first, lang0),
+                                    headers=analysis.architecture_headers(lang0), interactive=False, wrap=True,
+                                    elem_id="architecture")
+
+    def show(result: analysis.Analysis) -> dict:
+        updates = {
+            label: result.top_k,
+            model_input: result.model_input,
+            resized_input: gr.Image(value=result.resized_input, visible=result.resized_input is not None),
+            feature_map: gr.Image(value=result.feature_map, label=result.feature_caption),
+            message: result.message,
+            drawing_state: result.drawing,
+        }
+        if result.drawing is None or result.steps is not None:
+            updates[steps] = result.steps
+        return updates
+
+    outputs = [label, model_input, resized_input, feature_map, message, drawing_state, steps]
+
+    def on_draw(value: str, key: str, layer_name: str, lang: str):
+        try:
+            picture = analysis.decode_data_url(value)
+        except analysis.BadPictureError as error:
+            log.info("unreadable drawing: %s", error)
+            return show(analysis.empty_analysis(lang, f"⚠️ {say(error, lang)}"))
+        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang))
+
+    def on_upload(picture: Image.Image | None, key: str, layer_name: str, lang: str):
+        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang))
+
+    def on_layer(drawing: analysis.Drawing | None, layer_name: str, lang: str):
+        if drawing is None:
+            return gr.skip()
+        picture, caption, _ = analysis.show_layer(predictor, drawing, layer_name, lang)
+        return gr.Image(value=picture, label=caption)
+
+    def on_model(drawing: analysis.Drawing | None, key: str, lang: str):
+        layer_name = analysis.default_layer(predictor, key)
+        updates = {
+            layer: gr.Dropdown(choices=analysis.layer_choices(predictor, key), value=layer_name),
+            architecture: gr.Dataframe(value=analysis.architecture_rows(predictor, key, lang),
+                                       headers=analysis.architecture_headers(lang)),
+        }
+        if drawing is None:
+            return updates | show(analysis.empty_analysis(lang))
+        result = analysis.analyse_digit(predictor, key, drawing.digit, layer_name, lang, steps=drawing.steps)
+        return updates | show(result)
+
+    pad.change(on_draw, [pad, model, layer, lang_state], outputs, api_visibility="private",
+               trigger_mode="always_last", show_progress="hidden")
+    upload.change(on_upload, [upload, model, layer, lang_state], outputs, api_visibility="private",
+                  show_progress="hidden")
+    layer.input(on_layer, [drawing_state, layer, lang_state], feature_map, api_visibility="private",
+                show_progress="hidden")
+    model.input(on_model, [drawing_state, model, lang_state], [layer, architecture, *outputs],
+                api_visibility="private", show_progress="hidden")
+
+    def on_load(lang: str):
+        return {
+            model: gr.Dropdown(choices=model_choices(predictor, lang)),
+            message: t("draw.prompt", lang),
+            architecture: gr.Dataframe(value=analysis.architecture_rows(predictor, first, lang),
+                                       headers=analysis.architecture_headers(lang)),
+        }
+
+    page_loaders.append((on_load, [model, message, architecture]))
+    return DrawTab(pad=pad, model=model, layer=layer, feature_map=feature_map, drawing=drawing_state)
