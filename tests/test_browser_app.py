@@ -38,7 +38,7 @@ def test_mouse_draw_predict_clear_draw_again(app_url, new_context):
     box = open_app(page, app_url)
     ensure_simplecnn(page)
     assert top_class(page) is None
-    assert "Draw a digit" in message(page)
+    wait_text(page, MESSAGE, "Draw a digit")  # in the browser's language (en-US here)
 
     mouse_digit(page, box, ONE)
     wait_strokes(page, strokes=1, emitted=1)

@@ -65,7 +65,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
                                   elem_id="upload", height=200)
         with gr.Column(scale=5, min_width=300):
             label = gr.Label(num_top_classes=analysis.TOP_K, label=L("draw.prediction"), elem_id="prediction")
-            message = gr.Markdown(t("draw.prompt", lang0), elem_id="message")
+            message = gr.Markdown(elem_id="message")  # worded in the page's language when it opens
             with gr.Row():
                 model_input = gr.Image(label=L("draw.model_input"), elem_id="model-input",
                                        elem_classes="cnndemo-small", height=180, format="png",
