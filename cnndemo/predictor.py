@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from cnndemo.batching import MicroBatcher
 from cnndemo.checkpoint import SHIPPED_WEIGHTS_DIR, WeightsError, load_weights
 from cnndemo.layers import SKIPPED_LAYER_TYPES, LayerInfo, describe_layers
 from cnndemo.precision import choose_precision, configure_devices
@@ -99,8 +100,10 @@ class LoadedModel:
     layer_names: list[str]
     precision: str = "float32"
     model: Any = field(repr=False, default=None)
-    forward: Any = field(repr=False, default=None)
+    forward: Any = field(repr=False, default=None)  # (1, 28, 28, 1) -> activations
+    forward_batch: Any = field(repr=False, default=None)  # (n, 28, 28, 1) -> activations
     probabilities: Any = field(repr=False, default=None)
+    batcher: Any = field(repr=False, default=None)  # MicroBatcher of concurrent run() calls
 
     @property
     def params(self) -> int:
@@ -113,21 +116,24 @@ class LoadedModel:
         return bool(self.card)
 
 
-def build_forward(model: Any) -> tuple[Any, list[str]]:
-    """A ``tf.function`` mapping float32 (1, 28, 28, 1) -> every computing layer's output
-    (the last one being the float32 probabilities), in the layers' compute dtype."""
+def build_forward(model: Any) -> tuple[Any, Any, list[str]]:
+    """Two ``tf.function`` s mapping float32 images (1 or n, 28, 28, 1) -> every computing
+    layer's output (the last one being the float32 probabilities), in the layers' compute
+    dtype: one traced for a single image (10-15 % faster for it), one for any batch size."""
     import keras
     import tensorflow as tf
 
     layers = [layer for layer in model.layers if type(layer).__name__ not in SKIPPED_LAYER_TYPES]
     extractor = keras.Model(model.inputs, [layer.output for layer in layers], name=f"{model.name}_features")
-    spec = tf.TensorSpec((1, *model.input_shape[1:]), tf.float32)
 
-    @tf.function(input_signature=[spec])
-    def forward(images):
-        return extractor(images, training=False)
+    def compiled(batch: int | None):
+        @tf.function(input_signature=[tf.TensorSpec((batch, *model.input_shape[1:]), tf.float32)])
+        def forward(images):
+            return extractor(images, training=False)
 
-    return forward, [layer.name for layer in layers]
+        return forward
+
+    return compiled(1), compiled(None), [layer.name for layer in layers]
 
 
 def build_probabilities(model: Any) -> Any:
@@ -141,6 +147,23 @@ def build_probabilities(model: Any) -> Any:
         return tf.cast(model(images, training=False), tf.float32)
 
     return probabilities
+
+
+MAX_BATCH = 16
+
+
+def _run_batch(entry: LoadedModel, images: list[np.ndarray]) -> list[ModelOutput]:
+    """One forward pass for several images; each caller gets its own slice of the activations."""
+    started = time.perf_counter()
+    forward = entry.forward if len(images) == 1 else entry.forward_batch
+    outputs = [output.numpy() for output in forward(np.stack(images))]
+    seconds = time.perf_counter() - started
+    return [
+        ModelOutput(probabilities=np.asarray(outputs[-1][i], np.float32),
+                    activations={name: output[i] for name, output in zip(entry.layer_names, outputs)},
+                    seconds=seconds)
+        for i in range(len(images))
+    ]
 
 
 class Predictor:
@@ -212,16 +235,20 @@ class Predictor:
 
     def add(self, key: str, model: Any, card: dict[str, Any]) -> LoadedModel:
         """Register (or replace) a model under ``key``, compile and warm its passes."""
-        forward, layer_names = build_forward(model)
-        forward(np.zeros((1, *model.input_shape[1:]), np.float32))  # trace + warm up
+        forward, forward_batch, layer_names = build_forward(model)
+        shape = model.input_shape[1:]
+        forward(np.zeros((1, *shape), np.float32))  # trace + warm up
+        forward_batch(np.zeros((2, *shape), np.float32))
         probabilities = build_probabilities(model)
-        probabilities(np.zeros((1, *model.input_shape[1:]), np.float32))
+        probabilities(np.zeros((1, *shape), np.float32))
         arch, source = parse_model_key(key)
         entry = LoadedModel(
             key=key, arch=arch, source=source, card=card, layers=describe_layers(model), layer_names=layer_names,
             # The functional Model itself keeps the global policy; its layers hold the real one.
-            precision=model.layers[1].dtype_policy.name, model=model, forward=forward, probabilities=probabilities,
+            precision=model.layers[1].dtype_policy.name, model=model, forward=forward, forward_batch=forward_batch,
+            probabilities=probabilities,
         )
+        entry.batcher = MicroBatcher(lambda images: _run_batch(entry, images), max_batch=MAX_BATCH)
         with self._lock:
             self._models = {**self._models, key: entry}
         return entry
@@ -275,17 +302,13 @@ class Predictor:
                 for variable in layer.weights}
 
     def run(self, key: str, image: np.ndarray) -> ModelOutput:
-        """Classify one float32 (28, 28, 1) image in [0, 1]; see :class:`ModelOutput`."""
+        """Classify one float32 (28, 28, 1) image in [0, 1]; see :class:`ModelOutput`.
+
+        Thread-safe; calls for the same model that arrive while it computes are run
+        together in its next pass (:mod:`cnndemo.batching`).
+        """
         entry = self.get(key)
-        batch = np.asarray(image, np.float32).reshape(1, *entry.layers[0].output_shape)
-        started = time.perf_counter()
-        outputs = [output.numpy()[0] for output in entry.forward(batch)]
-        seconds = time.perf_counter() - started
-        return ModelOutput(
-            probabilities=np.asarray(outputs[-1], np.float32),
-            activations=dict(zip(entry.layer_names, outputs)),
-            seconds=seconds,
-        )
+        return entry.batcher.submit(np.asarray(image, np.float32).reshape(entry.layers[0].output_shape))
 
     def probabilities(self, key: str, images: np.ndarray) -> np.ndarray:
         """Float32 (n, 10) probabilities of float32 (n, 28, 28, 1) images in [0, 1]: one

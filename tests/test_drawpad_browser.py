@@ -72,12 +72,13 @@ def pad_url():
 @pytest.mark.unit
 
 def test_factory_returns_configured_html():
-    pad = drawpad(elem_id="pad1", undo_label="되돌리기", clear_label="지우기")
+    pad = drawpad(elem_id="pad1", texts={"ko": {"undo": "되돌리기", "clear": "지우기"}, "en": {}}, lang="en")
     assert isinstance(pad, gr.HTML)
     assert pad.elem_id == "pad1"
     assert pad.value == ""
     assert "${value}" not in pad.html_template  # template must not re-render on value
-    assert "되돌리기" in pad.html_template and "지우기" in pad.html_template
+    assert 'data-ko-text="되돌리기"' in pad.html_template and 'data-ko-text="지우기"' in pad.html_template
+    assert ">Undo</button>" in pad.html_template  # shown in English until the page says otherwise
     assert 'class="drawpad-undo"' in pad.html_template
     assert 'class="drawpad-clear"' in pad.html_template
     assert pad.html_template.count('class="drawpad-brush"') == 3

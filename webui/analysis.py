@@ -136,25 +136,36 @@ def step_captions(lang: str) -> dict[str, str]:
 def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str | None, lang: str,
                   steps: dict[str, np.ndarray] | None = None) -> Analysis:
     """Run one prepared (28, 28, 1) digit through model ``key`` and render the chosen layer."""
-    entry = predictor.get(key)
     output: ModelOutput = predictor.run(key, digit)
     drawing = Drawing(key, digit, output, steps)
     feature_map, caption, _ = show_layer(predictor, drawing, layer, lang)
-    info = model_info(entry.arch)
-    resized = output.activations.get(info.resize) if info.resize else None
-    message = t("draw.seen_resized" if resized is not None else "draw.seen", lang, model=info.display_name,
-                side=info.input_size, ms=output.seconds * 1000, precision=entry.precision)
-    if not entry.trained:
-        message += "  \n" + t("draw.untrained_note", lang)
+    resized = resized_input(predictor, drawing)
     return Analysis(
         top_k=output.top_k(TOP_K),
         model_input=digit_picture(digit, 224),
         resized_input=digit_picture(resized, 224) if resized is not None else None,
         feature_map=feature_map,
         feature_caption=caption,
-        message=message,
+        message=drawing_message(predictor, drawing, lang),
         drawing=drawing,
     )
+
+
+def resized_input(predictor: Predictor, drawing: Drawing) -> np.ndarray | None:
+    """The enlarged image AlexNet / VGG16 computed on (None for SimpleCNN)."""
+    info = model_info(predictor.get(drawing.key).arch)
+    return drawing.output.activations.get(info.resize) if info.resize else None
+
+
+def drawing_message(predictor: Predictor, drawing: Drawing, lang: str) -> str:
+    """What the model saw and how long its pass took, in ``lang``."""
+    entry = predictor.get(drawing.key)
+    info = model_info(entry.arch)
+    message = t("draw.seen_resized" if info.resize else "draw.seen", lang, model=info.display_name,
+                side=info.input_size, ms=drawing.output.seconds * 1000, precision=entry.precision)
+    if not entry.trained:
+        message += "  \n" + t("draw.untrained_note", lang)
+    return message
 
 
 def empty_analysis(lang: str, message: str | None = None) -> Analysis:

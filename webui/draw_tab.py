@@ -15,8 +15,8 @@ from PIL import Image
 
 from cnndemo.predictor import Predictor
 from webui import analysis
-from webui.drawpad import drawpad
-from webui.i18n import L, model_label, say, t
+from webui.drawpad import PAD_TEXT_KEYS, drawpad
+from webui.i18n import LANGUAGES, L, model_label, say, t
 from webui.settings import Settings
 
 log = logging.getLogger("cnndemo.draw")
@@ -31,6 +31,11 @@ def model_choices(predictor: Predictor, lang: str) -> list[tuple[str, str]]:
 
         choices.append((model_label(model_info(entry.arch).display_name, entry.source, entry.card, lang), key))
     return choices
+
+
+def pad_texts() -> dict[str, dict[str, str]]:
+    """The drawing pad's words in every language."""
+    return {lang: {key: t(f"pad.{key}", lang) for key in PAD_TEXT_KEYS} for lang in LANGUAGES}
 
 
 def default_model_key(predictor: Predictor) -> str:
@@ -58,7 +63,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
 
     with gr.Row(elem_classes="cnndemo-row"):
         with gr.Column(scale=4, min_width=300):
-            pad = drawpad(elem_id="drawpad", label=t("draw.pad_label", lang0))
+            pad = drawpad(elem_id="drawpad", texts=pad_texts(), lang=lang0)
             model = gr.Dropdown(model_choices(predictor, lang0), value=first, label=L("draw.model"), elem_id="model")
             with gr.Accordion(L("draw.upload"), open=False, visible=not settings.hides("upload")):
                 upload = gr.Image(type="pil", sources=["upload", "clipboard"], label=L("draw.upload_label"),
@@ -142,13 +147,18 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
     model.input(on_model, [drawing_state, model, lang_state], [layer, architecture, *outputs],
                 api_visibility="private", show_progress="hidden")
 
-    def on_load(lang: str):
-        return {
+    def on_language(lang: str, drawing: analysis.Drawing | None, key: str, layer_name: str):
+        """The tab's words in ``lang`` (when the page opens, and on a switch: the drawing stays)."""
+        updates = {
             model: gr.Dropdown(choices=model_choices(predictor, lang)),
-            message: t("draw.prompt", lang),
-            architecture: gr.Dataframe(value=analysis.architecture_rows(predictor, first, lang),
+            architecture: gr.Dataframe(value=analysis.architecture_rows(predictor, key, lang),
                                        headers=analysis.architecture_headers(lang)),
         }
+        if drawing is None:
+            return updates | {message: t("draw.prompt", lang)}
+        _, caption, _ = analysis.show_layer(predictor, drawing, layer_name, lang)
+        return updates | {message: analysis.drawing_message(predictor, drawing, lang),
+                          feature_map: gr.Image(label=caption)}
 
-    page_loaders.append((on_load, [model, message, architecture]))
+    page_loaders.append((on_language, [drawing_state, model, layer], [model, architecture, message, feature_map]))
     return DrawTab(pad=pad, model=model, layer=layer, feature_map=feature_map, drawing=drawing_state)

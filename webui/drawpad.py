@@ -68,7 +68,7 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import gradio as gr
 
@@ -113,24 +113,29 @@ _JS = (_STATIC / "drawpad.js").read_text(encoding="utf-8")
 _CSS = (_STATIC / "drawpad.css").read_text(encoding="utf-8")
 
 
+PAD_TEXT_KEYS = ("label", "undo", "undo_tip", "clear", "clear_tip", "brush", "brush_tip", "small", "medium",
+                 "large", "canvas")
+DEFAULT_TEXTS = {
+    "label": "Draw a digit", "undo": "Undo", "undo_tip": "Remove the last stroke", "clear": "Clear",
+    "clear_tip": "Erase the whole drawing", "brush": "Brush:", "brush_tip": "Brush size", "small": "Thin",
+    "medium": "Medium", "large": "Thick", "canvas": "Drawing area: draw one digit with a mouse, pen or finger",
+}
+
+
+def _texts_attrs(texts: Mapping[str, Mapping[str, str]], key: str, kind: str) -> str:
+    """``data-<lang>-<kind>="..."`` for every language: the pad's script switches to them."""
+    return "".join(f' data-{lang}-{kind}="{_lit(words.get(key, DEFAULT_TEXTS[key]))}"' for lang, words in texts.items())
+
 
 def drawpad(
     elem_id: str = "drawpad",
-    label: str = "Draw a digit",
     size_px: int = PAD_SIZE_PX,
     brush_px: float = PAD_BRUSH_PX,
     *,
     out_px: int = PAD_OUT_PX,
-    undo_label: str = "Undo",
-    undo_tooltip: str = "Remove the last stroke",
-    clear_label: str = "Clear",
-    clear_tooltip: str = "Erase the whole drawing",
-    brush_caption: str = "Brush:",
-    brush_tooltip: str = "Brush size",
-    small_label: str = "Thin",
-    medium_label: str = "Medium",
-    large_label: str = "Thick",
-    canvas_label: str = "Drawing area: draw one digit with a mouse, pen or finger",
+    texts: Mapping[str, Mapping[str, str]] | None = None,
+    lang: str | None = None,
+    show_label: bool = True,
     value: str | None = None,
     **kwargs: Any,
 ) -> gr.HTML:
@@ -138,7 +143,6 @@ def drawpad(
 
     Args:
         elem_id: DOM id of the component; selectors are ``#<elem_id> ...``.
-        label: caption shown above the canvas ("" hides it).
         size_px: canvas size in CSS pixels (square); its bitmap has
             ``size_px * devicePixelRatio`` pixels, so ink stays sharp on HiDPI
             screens (the value sent is ``out_px`` either way).  The canvas
@@ -147,9 +151,13 @@ def drawpad(
         brush_px: medium brush diameter in canvas pixels (thin and thick in the
             ratios of ``cnndemo.data.pen_render.BRUSHES_PX``: 0.6x and 1.5x).
         out_px: side of the square PNG sent as the value.
-        *_label / *_tooltip / brush_caption / canvas_label: user-visible
-            strings (English defaults; pass translations, e.g.
-            ``undo_label="되돌리기", clear_label="지우기"``).
+        texts: the user-visible words by language, each a dict with the keys of
+            :data:`PAD_TEXT_KEYS` (missing ones: :data:`DEFAULT_TEXTS`, English), e.g.
+            ``{"ko": {"undo": "되돌리기", ...}, "en": {...}}``. The pad shows the
+            language of the page (``window.cnndemoLang``, set by ``webui/static/language.js``,
+            which also announces a switch with a ``cnndemo-lang`` event).
+        lang: the language shown before the page says (default: the first of ``texts``).
+        show_label: show the caption above the canvas.
         value: initial value ("" / None = empty, or an image data URL).
         **kwargs: passed to ``gr.HTML`` (e.g. ``visible``, ``scale``).
 
@@ -158,31 +166,40 @@ def drawpad(
         ``"data:image/png;base64,..."`` (``out_px`` x ``out_px``, white ink on
         black); see the module docstring for events and selectors.
     """
+    texts = texts or {"en": DEFAULT_TEXTS}
+    lang = lang if lang in texts else next(iter(texts))
+    words = {**DEFAULT_TEXTS, **texts[lang]}
+
+    def text(key: str) -> str:  # the initial text and every language's for the script
+        return _texts_attrs(texts, key, "text")
+
+    def title(key: str) -> str:
+        return f' title="{_lit(words[key])}"' + _texts_attrs(texts, key, "title")
+
     size_px = int(size_px)
     out_px = int(out_px)
-    brushes = (("small", small_label), ("medium", medium_label), ("large", large_label))
+    brushes = ("small", "medium", "large")
     # The pad's three brushes, as the pen-digit renderer draws them, scaled to this pad's medium brush.
-    brush_sizes = ",".join(f"{BRUSHES_PX[k] * float(brush_px) / PAD_BRUSH_PX:g}" for k, _ in brushes)
+    brush_sizes = ",".join(f"{BRUSHES_PX[k] * float(brush_px) / PAD_BRUSH_PX:g}" for k in brushes)
     brush_buttons = "".join(
         f'<button type="button" class="drawpad-brush" data-brush="{k}" '
-        f'aria-pressed="{"true" if k == "medium" else "false"}" '
-        f'title="{_lit(brush_tooltip)}: {_lit(text)}">{_lit(text)}</button>'
-        for k, text in brushes
+        f'aria-pressed="{"true" if k == "medium" else "false"}"{title(k)}{text(k)}>{_lit(words[k])}</button>'
+        for k in brushes
     )
-    label_html = f'<div class="drawpad-label">{_lit(label)}</div>' if label else ""
+    label_html = f'<div class="drawpad-label"{text("label")}>{_lit(words["label"])}</div>' if show_label else ""
     template = (
         f'<div class="drawpad" data-size="{size_px}" data-out="{out_px}" data-brush="{float(brush_px)}" '
         f'data-brushes="{brush_sizes}" data-strokes="0">'
         f"{label_html}"
         f'<canvas class="drawpad-canvas" width="{size_px}" height="{size_px}" '
-        f'role="img" aria-label="{_lit(canvas_label)}"></canvas>'
+        f'role="img" aria-label="{_lit(words["canvas"])}"{_texts_attrs(texts, "canvas", "aria")}></canvas>'
         f'<div class="drawpad-tools">'
-        f'<button type="button" class="drawpad-undo" '
-        f'title="{_lit(undo_tooltip)}">{_lit(undo_label)}</button>'
-        f'<button type="button" class="drawpad-clear" '
-        f'title="{_lit(clear_tooltip)}">{_lit(clear_label)}</button>'
-        f'<span class="drawpad-brushes" role="group" aria-label="{_lit(brush_tooltip)}">'
-        f'<span class="drawpad-brush-caption">{_lit(brush_caption)}</span>'
+        f'<button type="button" class="drawpad-undo"{title("undo_tip")}{text("undo")}>{_lit(words["undo"])}</button>'
+        f'<button type="button" class="drawpad-clear"{title("clear_tip")}{text("clear")}>'
+        f'{_lit(words["clear"])}</button>'
+        f'<span class="drawpad-brushes" role="group" aria-label="{_lit(words["brush_tip"])}"'
+        f'{_texts_attrs(texts, "brush_tip", "aria")}>'
+        f'<span class="drawpad-brush-caption"{text("brush")}>{_lit(words["brush"])}</span>'
         f"{brush_buttons}</span>"
         f"</div></div>"
     )
@@ -192,7 +209,7 @@ def drawpad(
     kwargs.setdefault("padding", False)
     return gr.HTML(
         value=value or "",
-        label=label or None,
+        label=words["label"],
         show_label=False,
         html_template=template,
         css_template=css,

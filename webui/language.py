@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from locales import LANGUAGES
@@ -41,3 +43,11 @@ def session_language(lang: str | None, request: Any) -> str:
     """The language of an event: the page's (set when it opened) or, for a script calling an
     endpoint, its request's (English when it names none)."""
     return lang if lang in LANGUAGES else request_language(request, "en")
+
+
+@lru_cache(maxsize=2)
+def language_js(default: str) -> str:
+    """The page's language chooser (``webui/static/language.js``) with the server's default filled in."""
+    source = (Path(__file__).resolve().parent / "static" / "language.js").read_text(encoding="utf-8")
+    body = "\n".join(line for line in source.splitlines() if not line.startswith("//"))
+    return body.replace("__DEFAULT__", default if default in LANGUAGES else "ko")

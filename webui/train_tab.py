@@ -38,8 +38,8 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
 
     Args:
         lang_state: the session's language ("ko" or "en").
-        page_loaders: (function(lang) -> {component: value}, outputs) pairs run when a page
-            opens; this tab adds its own.
+        page_loaders: (function(lang, *inputs) -> {component: value}, inputs, outputs) run
+            when a page opens and when its language changes; this tab adds its own.
     """
     limits = manager.limits
     gr.Markdown(L("train.intro"))
@@ -224,4 +224,4 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
         return t("train.saved", lang, path=str(path), model=model_info(result.config.model).display_name)
 
     save.click(on_save, [result_state, lang_state], saved, api_visibility="private")
-    page_loaders.append((on_load, [limits_note]))
+    page_loaders.append((on_load, [], [limits_note]))

@@ -15,9 +15,9 @@ from cnndemo.jobs import TrainingManager
 from cnndemo.predictor import Predictor
 from cnndemo.registry import model_info
 from webui.api import build_api
-from webui.draw_tab import build_draw_tab, model_choices
+from webui.draw_tab import build_draw_tab
 from webui.i18n import L, say, t
-from webui.language import request_language
+from webui.language import language_js
 from webui.settings import Settings
 from webui.train_tab import build_train_tab
 
@@ -41,24 +41,34 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
     page_loaders: list = []
     with gr.Blocks(title="cnndemo · CNN classroom") as demo:
         lang_state = gr.State(None)  # the page's language, set when it opens (None for API calls)
-        gr.Markdown(L("header.title"), elem_id="title")
+        with gr.Row(elem_id="title-row"):
+            gr.Markdown(L("header.title"), elem_id="title")
+            language = gr.Radio([("한국어", "ko"), ("English", "en")], value=None, label=L("header.language"),
+                                elem_id="language", scale=0, min_width=180,
+                                visible=not settings.hides("language"))
         header = gr.Markdown(elem_id="header")
         with gr.Tabs():
             with gr.Tab(L("tab.draw"), id="draw"):
-                draw = build_draw_tab(predictor, settings, lang_state, page_loaders)
+                build_draw_tab(predictor, settings, lang_state, page_loaders)
             with gr.Tab(L("tab.train"), id="train", visible=not settings.hides("train")):
                 build_train_tab(predictor, manager, settings, lang_state, page_loaders)
         build_api(predictor, settings)
 
-        def detect_language(request: gr.Request) -> str:
-            return request_language(request, settings.language)
+        def choose_language(lang: str) -> tuple[str, str]:
+            # The browser chose (webui/static/language.js): ?lang=, its own language, or the default.
+            return lang, lang
 
-        def on_load(lang: str):
-            # Models trained since start-up are not in the choices the page was built with.
-            return {header: header_text(predictor, lang), draw.model: gr.Dropdown(choices=model_choices(predictor, lang))}
+        def on_language(lang: str):
+            return {header: header_text(predictor, lang)}
 
-        loading = demo.load(detect_language, None, lang_state, api_visibility="private")
-        loading.then(on_load, [lang_state], [header, draw.model], api_visibility="private")
-        for loader, outputs in page_loaders:
-            loading.then(loader, [lang_state], outputs, api_visibility="private")
+        chooser = language_js(settings.language)
+        # When the page opens and when the switch is used: the browser picks the language, the
+        # server words everything that is not a fixed text (models trained since start-up join
+        # the model list then too).
+        for event in (demo.load, language.input):
+            chosen = event(choose_language, [language], [lang_state, language], js=chooser, api_visibility="private",
+                           show_progress="hidden")
+            chosen.then(on_language, [lang_state], [header], api_visibility="private", show_progress="hidden")
+            for loader, inputs, outputs in page_loaders:
+                chosen.then(loader, [lang_state, *inputs], outputs, api_visibility="private", show_progress="hidden")
     return demo

@@ -190,6 +190,18 @@ watch('value', () => {
   }
 });
 
+// Words in the page's language: every element with data-<lang>-text / -title / -aria.
+function applyLang(lang) {
+  for (const el of root.querySelectorAll('[data-' + lang + '-text], [data-' + lang + '-title], [data-' + lang + '-aria]')) {
+    const d = el.dataset;
+    if (d[lang + 'Text'] !== undefined) el.textContent = d[lang + 'Text'];
+    if (d[lang + 'Title'] !== undefined) el.title = d[lang + 'Title'];
+    if (d[lang + 'Aria'] !== undefined) el.setAttribute('aria-label', d[lang + 'Aria']);
+  }
+}
+if (window.cnndemoLang) applyLang(window.cnndemoLang);
+window.addEventListener('cnndemo-lang', (e) => applyLang(e.detail));
+
 redraw();
 if (lastSent && lastSent.startsWith('data:image/')) {
   const img = new Image();
