@@ -13,11 +13,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline kiosks: no
 
 from cnndemo.jobs import TrainingLimits, TrainingManager  # noqa: E402
 from cnndemo.predictor import Predictor  # noqa: E402
-from webui.i18n import i18n  # noqa: E402
 from webui.settings import Settings  # noqa: E402
-from webui.ui import CSS, build_demo  # noqa: E402
+from webui.ui import build_demo, launch_options  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request of Gradio's own start-up checks
 settings = Settings.from_env()
 predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
 predictor.add_saved(settings.user_weights)
@@ -27,4 +27,4 @@ demo = build_demo(predictor, manager, settings)
 demo.queue(default_concurrency_limit=4, max_size=settings.queue_size)
 
 if __name__ == "__main__":
-    demo.launch(server_name=settings.host, server_port=settings.port, max_file_size="20mb", css=CSS, i18n=i18n())
+    demo.launch(**launch_options(settings))

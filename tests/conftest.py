@@ -24,6 +24,7 @@ Fixtures
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -90,11 +91,13 @@ def _log_tail(path: Path, chars: int = 4000) -> str:
         return "(no log)"
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Base URL of a running ``app.py`` (see the module docstring); one server per session."""
+@contextlib.contextmanager
+def running_app(log_dir: Path, **env_overrides: str):
+    """``python app.py`` on a free loopback port with ``env_overrides``; yields its base URL
+    once ``GET /`` answers 200 and stops it afterwards. Its output goes to ``log_dir/app.log``
+    and is quoted if start-up fails."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("app") / "app.log"
+    log_path = log_dir / "app.log"
     env = {
         **os.environ,
         "CNNDEMO_PORT": str(port),
@@ -102,7 +105,8 @@ def app_url(tmp_path_factory):
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "PYTHONUNBUFFERED": "1",
-        "CNNDEMO_USER_WEIGHTS": str(tmp_path_factory.mktemp("user_weights")),  # never the repo's
+        "CNNDEMO_USER_WEIGHTS": str(log_dir / "user_weights"),  # never the repo's
+        **env_overrides,
     }
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
@@ -131,6 +135,14 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Base URL of a running ``app.py`` (see the module docstring); one server per session."""
+    log_dir = tmp_path_factory.mktemp("app")
+    with running_app(log_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

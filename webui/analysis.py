@@ -142,8 +142,9 @@ def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str 
     resized = resized_input(predictor, drawing)
     return Analysis(
         top_k=output.top_k(TOP_K),
-        model_input=digit_picture(digit, 224),
-        resized_input=digit_picture(resized, 224) if resized is not None else None,
+        # At their own size: the browser enlarges them with sharp pixels (less to encode and send).
+        model_input=digit_picture(digit, 28),
+        resized_input=digit_picture(resized, resized.shape[0]) if resized is not None else None,
         feature_map=feature_map,
         feature_caption=caption,
         message=drawing_message(predictor, drawing, lang),
@@ -174,8 +175,11 @@ def empty_analysis(lang: str, message: str | None = None) -> Analysis:
 
 
 def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None, layer: str | None,
-                    lang: str) -> Analysis:
-    """Preprocess a drawing or upload and analyse it; blank or unreadable input -> a message."""
+                    lang: str, with_steps: bool = True) -> Analysis:
+    """Preprocess a drawing or upload and analyse it; blank or unreadable input -> a message.
+
+    ``with_steps``: also draw the preprocessing steps (skipped while nobody looks at them).
+    """
     if picture is None:
         return empty_analysis(lang)
     try:
@@ -186,8 +190,16 @@ def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None,
         return empty_analysis(lang, f"{prompt}  \n{say(error, lang)}" if error.code.startswith("drawing.empty")
                               else f"⚠️ {say(error, lang)}")
     result = analyse_digit(predictor, key, prepared.image, layer, lang, steps=prepared.steps)
-    result.steps = steps_strip(prepared.steps, step_captions(lang))
+    if with_steps:
+        result.steps = steps_picture(result.drawing, lang)
     return result
+
+
+def steps_picture(drawing: Drawing | None, lang: str) -> Image.Image | None:
+    """The preprocessing steps of a drawing, captioned in ``lang`` (None without steps)."""
+    if drawing is None or drawing.steps is None:
+        return None
+    return steps_strip(drawing.steps, step_captions(lang))
 
 
 ARCHITECTURE_COLUMNS = ("layer", "type", "output_shape", "params", "output_size", "param_arithmetic", "what_it_does")

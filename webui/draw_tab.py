@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import gradio as gr
 from PIL import Image
 
+from cnndemo.data.pen_render import PAD_BRUSH_PX, PAD_SIZE_PX
 from cnndemo.predictor import Predictor
 from webui import analysis
 from webui.drawpad import PAD_TEXT_KEYS, drawpad
@@ -63,7 +64,9 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
 
     with gr.Row(elem_classes="cnndemo-row"):
         with gr.Column(scale=4, min_width=300):
-            pad = drawpad(elem_id="drawpad", texts=pad_texts(), lang=lang0)
+            pad_px = 360 if settings.kiosk else PAD_SIZE_PX  # a kiosk's pad is larger; its brushes grow with it
+            pad = drawpad(elem_id="drawpad", texts=pad_texts(), lang=lang0, size_px=pad_px,
+                          brush_px=PAD_BRUSH_PX * pad_px / PAD_SIZE_PX)
             model = gr.Dropdown(model_choices(predictor, lang0), value=first, label=L("draw.model"), elem_id="model")
             with gr.Accordion(L("draw.upload"), open=False, visible=not settings.hides("upload")):
                 upload = gr.Image(type="pil", sources=["upload", "clipboard"], label=L("draw.upload_label"),
@@ -86,7 +89,8 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
         with gr.Column(scale=5):
             feature_map = gr.Image(label=L("draw.feature_maps"), elem_id="feature-map", format="png", height=420,
                                    interactive=False, buttons=["fullscreen"])
-    with gr.Accordion(L("draw.steps_title"), open=False):
+    steps_open = gr.State(False)  # the steps are drawn only while their accordion is open
+    with gr.Accordion(L("draw.steps_title"), open=False) as steps_accordion:
         steps = gr.Image(label=L("draw.steps_label"), elem_id="steps", format="png", interactive=False, buttons=[],
                          height=150)
     with gr.Accordion(L("draw.architecture"), open=False):
@@ -94,7 +98,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
                                     headers=analysis.architecture_headers(lang0), interactive=False, wrap=True,
                                     elem_id="architecture")
 
-    def show(result: analysis.Analysis) -> dict:
+    def show(result: analysis.Analysis, with_steps: bool = True) -> dict:
         updates = {
             label: result.top_k,
             model_input: result.model_input,
@@ -103,22 +107,29 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
             message: result.message,
             drawing_state: result.drawing,
         }
-        if result.drawing is None or result.steps is not None:
+        if with_steps and (result.drawing is None or result.steps is not None):
             updates[steps] = result.steps
         return updates
 
     outputs = [label, model_input, resized_input, feature_map, message, drawing_state, steps]
 
-    def on_draw(value: str, key: str, layer_name: str, lang: str):
+    def on_draw(value: str, key: str, layer_name: str, lang: str, with_steps: bool):
         try:
             picture = analysis.decode_data_url(value)
         except analysis.BadPictureError as error:
             log.info("unreadable drawing: %s", error)
             return show(analysis.empty_analysis(lang, f"⚠️ {say(error, lang)}"))
-        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang))
+        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang, with_steps), with_steps)
 
-    def on_upload(picture: Image.Image | None, key: str, layer_name: str, lang: str):
-        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang))
+    def on_upload(picture: Image.Image | None, key: str, layer_name: str, lang: str, with_steps: bool):
+        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang, with_steps), with_steps)
+
+    def on_steps_open(drawing: analysis.Drawing | None, lang: str):
+        return {steps_open: True, steps: analysis.steps_picture(drawing, lang)}
+
+    steps_accordion.expand(on_steps_open, [drawing_state, lang_state], [steps_open, steps], api_visibility="private",
+                           show_progress="hidden")
+    steps_accordion.collapse(lambda: False, None, steps_open, api_visibility="private", show_progress="hidden")
 
     def on_layer(drawing: analysis.Drawing | None, layer_name: str, lang: str):
         if drawing is None:
@@ -136,11 +147,11 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
         if drawing is None:
             return updates | show(analysis.empty_analysis(lang))
         result = analysis.analyse_digit(predictor, key, drawing.digit, layer_name, lang, steps=drawing.steps)
-        return updates | show(result)
+        return updates | show(result, with_steps=False)
 
-    pad.change(on_draw, [pad, model, layer, lang_state], outputs, api_visibility="private",
+    pad.change(on_draw, [pad, model, layer, lang_state, steps_open], outputs, api_visibility="private",
                trigger_mode="always_last", show_progress="hidden")
-    upload.change(on_upload, [upload, model, layer, lang_state], outputs, api_visibility="private",
+    upload.change(on_upload, [upload, model, layer, lang_state, steps_open], outputs, api_visibility="private",
                   show_progress="hidden")
     layer.input(on_layer, [drawing_state, layer, lang_state], feature_map, api_visibility="private",
                 show_progress="hidden")

@@ -21,7 +21,26 @@ from webui.language import language_js
 from webui.settings import Settings
 from webui.train_tab import build_train_tab
 
-CSS = (Path(__file__).resolve().parent / "static" / "app.css").read_text(encoding="utf-8")
+STATIC = Path(__file__).resolve().parent / "static"
+CSS = (STATIC / "app.css").read_text(encoding="utf-8")
+KIOSK_CSS = (STATIC / "kiosk.css").read_text(encoding="utf-8")
+KIOSK_JS = "\n".join(line for line in (STATIC / "kiosk.js").read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("//"))
+MAX_SESSIONS = 300  # sessions whose state (the last drawing's activations) the server keeps
+
+
+def launch_options(settings: Settings) -> dict:
+    """Arguments of ``demo.launch`` for these settings (app.py, the tests and the benchmarks)."""
+    from webui.i18n import i18n
+
+    return dict(
+        server_name=settings.host, server_port=settings.port, max_file_size="20mb", i18n=i18n(),
+        css=CSS + (KIOSK_CSS if settings.kiosk else ""),
+        # The footer's "Use via API" and "Settings" are for a laptop, not a kiosk.
+        footer_links=[] if settings.kiosk else (["gradio", "settings"] if settings.hides("api") else None),
+        run_history=False,  # nothing of one student's drawings is kept in the browser for the next
+        state_session_capacity=MAX_SESSIONS,
+    )
 
 
 def header_text(predictor: Predictor, lang: str) -> str:
@@ -39,7 +58,10 @@ def header_text(predictor: Predictor, lang: str) -> str:
 def build_demo(predictor: Predictor, manager: TrainingManager, settings: Settings) -> gr.Blocks:
     """The whole app around an already-loaded predictor and a training manager."""
     page_loaders: list = []
-    with gr.Blocks(title="cnndemo · CNN classroom") as demo:
+    cache_s = int(settings.cache_hours * 3600)
+    # Uploads and the pictures sent to browsers are files in Gradio's cache: deleted when an
+    # hour (CNNDEMO_CACHE_HOURS) old, checked every hour, so the disk stays bounded.
+    with gr.Blocks(title="cnndemo · CNN classroom", delete_cache=(min(cache_s, 3600), cache_s)) as demo:
         lang_state = gr.State(None)  # the page's language, set when it opens (None for API calls)
         with gr.Row(elem_id="title-row"):
             gr.Markdown(L("header.title"), elem_id="title")
@@ -50,9 +72,11 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
         with gr.Tabs():
             with gr.Tab(L("tab.draw"), id="draw"):
                 build_draw_tab(predictor, settings, lang_state, page_loaders)
-            with gr.Tab(L("tab.train"), id="train", visible=not settings.hides("train")):
-                build_train_tab(predictor, manager, settings, lang_state, page_loaders)
-        build_api(predictor, settings)
+            if not settings.hides("train"):  # hidden on a kiosk: not built at all, so not callable either
+                with gr.Tab(L("tab.train"), id="train"):
+                    build_train_tab(predictor, manager, settings, lang_state, page_loaders)
+        if not settings.hides("api"):
+            build_api(predictor, settings)
 
         def choose_language(lang: str) -> tuple[str, str]:
             # The browser chose (webui/static/language.js): ?lang=, its own language, or the default.
@@ -71,4 +95,7 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
             chosen.then(on_language, [lang_state], [header], api_visibility="private", show_progress="hidden")
             for loader, inputs, outputs in page_loaders:
                 chosen.then(loader, [lang_state, *inputs], outputs, api_visibility="private", show_progress="hidden")
+        if settings.kiosk:
+            demo.load(None, None, None, js=KIOSK_JS.replace("__IDLE__", str(settings.kiosk_idle_s)),
+                      api_visibility="private")
     return demo

@@ -1,0 +1,144 @@
+"""Both languages at phone and tablet widths, the language switch, and kiosk mode (a second
+server with CNNDEMO_KIOSK=1), in Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from browser import (
+    CANVAS, MESSAGE, SEVEN, TOP_CLASS, canvas_box, choose, in_viewport, message, mouse_digit, open_app, pad_state,
+    touch_digit, wait_strokes, wait_text, wait_top_class,
+)
+from conftest import running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+WORDS = {  # what a reader of each language sees (locales/*.json)
+    "ko": {"title": "CNN 교실", "tab": "그리기", "clear": "지우기", "prompt": "숫자(0–9)를 그려 보세요", "seen": "봅니다"},
+    "en": {"title": "CNN classroom", "tab": "Draw", "clear": "Clear", "prompt": "Draw a digit (0–9)", "seen": "sees"},
+}
+SCREENS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 768, "height": 1024}}
+
+
+def page_words(page) -> dict:
+    return {
+        "title": page.locator("#title").inner_text(),
+        "tabs": page.get_by_role("tab").all_inner_texts(),
+        "clear": page.locator("#drawpad button.drawpad-clear").inner_text(),
+        "message": message(page),
+    }
+
+
+def assert_language(page, lang: str) -> None:
+    words = WORDS[lang]
+    wait_text(page, MESSAGE, words["prompt"]) if pad_state(page)["strokes"] == 0 else None
+    shown = page_words(page)
+    assert words["title"] in shown["title"], shown
+    assert words["tab"] in shown["tabs"], shown
+    assert shown["clear"] == words["clear"], shown
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("lang, locale", [("ko", "ko-KR"), ("en", "en-US")])
+@pytest.mark.timeout(240)
+def test_each_language_at_phone_and_tablet_width(app_url, new_context, lang, locale, screen):
+    context = new_context(viewport=SCREENS[screen], locale=locale, has_touch=True, is_mobile=True,
+                          device_scale_factor=2)
+    page = context.new_page()
+    box = open_app(page, app_url)
+    assert_language(page, lang)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scroll
+    assert in_viewport(page, CANVAS)
+    touch_digit(context.new_cdp_session(page), canvas_box(page), SEVEN)
+    wait_strokes(page, strokes=1, emitted=1)
+    assert wait_top_class(page, "7") == "7"
+    assert WORDS[lang]["seen"] in message(page)
+    page.locator(TOP_CLASS).scroll_into_view_if_needed()
+    assert page.locator(TOP_CLASS).is_visible()
+    del box
+
+
+@pytest.mark.timeout(240)
+def test_the_switch_changes_the_language_and_keeps_the_drawing(app_url, new_context):
+    page = new_context(locale="en-US").new_page()
+    box = open_app(page, app_url)
+    assert_language(page, "en")
+    mouse_digit(page, box, SEVEN)
+    wait_strokes(page, strokes=1, emitted=1)
+    assert wait_top_class(page, "7") == "7"
+
+    page.locator("#language").get_by_text("한국어").click()  # a tap, no keyboard needed
+    wait_text(page, MESSAGE, WORDS["ko"]["seen"])
+    page.wait_for_function("() => document.querySelector('#drawpad button.drawpad-clear').innerText === '지우기'")
+    assert_language(page, "ko")
+    assert top_class(page) == "7" and pad_state(page)["strokes"] == 1  # nothing was lost
+    assert "lang=ko" in page.url
+
+    page.reload()  # the address keeps the choice
+    open_app(page, page.url)
+    assert_language(page, "ko")
+
+
+def top_class(page):
+    locator = page.locator(TOP_CLASS)
+    return locator.inner_text().strip() if locator.count() else None
+
+
+@pytest.mark.timeout(120)
+def test_the_address_chooses_over_the_browser(app_url, new_context):
+    page = new_context(locale="ko-KR").new_page()
+    open_app(page, app_url + "?lang=en")
+    assert_language(page, "en")
+    other = new_context(locale="fr-FR").new_page()  # neither language: the server's default (Korean)
+    open_app(other, app_url)
+    assert_language(other, "ko")
+
+
+# --------------------------------------------------------------------------- kiosk mode
+
+IDLE_S = 10
+
+
+@pytest.fixture(scope="module")
+def kiosk_url(tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("kiosk"), CNNDEMO_KIOSK="1", CNNDEMO_KIOSK_IDLE_S=str(IDLE_S)) as url:
+        yield url
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_kiosk_hides_the_teachers_parts_and_resets_after_idle_time(kiosk_url, new_context):
+    context = new_context(viewport=SCREENS["tablet"], locale="ko-KR", has_touch=True, is_mobile=True)
+    page = context.new_page()
+    box = open_app(page, kiosk_url)
+    assert_language(page, "ko")
+    # The operator's parts are not there: no Train tab, no upload, no API page or settings in the footer.
+    assert page.get_by_role("tab").all_inner_texts() == [WORDS["ko"]["tab"]]
+    assert page.locator("#upload").count() == 0 or not page.locator("#upload").is_visible()
+    assert page.locator("footer a, footer button").count() == 0
+    # Touch-first: large targets.
+    for selector in ("#drawpad button.drawpad-clear", "#drawpad button.drawpad-undo"):
+        assert page.locator(selector).bounding_box()["height"] >= 48, selector
+
+    # A student draws, changes the model and the language, and walks away.
+    touch_digit(context.new_cdp_session(page), box, SEVEN)
+    wait_strokes(page, strokes=1, emitted=1)
+    wait_top_class(page)
+    choose(page, "model", "AlexNet")
+    wait_text(page, MESSAGE, "AlexNet")
+    page.locator("#language").get_by_text("English").click()
+    wait_text(page, MESSAGE, "sees")
+    page.evaluate("() => { window.__before_reset = true; window.scrollTo(0, 400); }")
+    started = time.monotonic()
+    page.wait_for_function("() => window.__before_reset === undefined", timeout=(IDLE_S + 20) * 1000)
+    assert time.monotonic() - started >= IDLE_S - 3  # not before the idle time
+    open_app(page, page.url)
+    # The next student finds a clean pad, the default model and the default language.
+    assert_language(page, "ko")
+    assert pad_state(page)["strokes"] == 0 and top_class(page) is None
+    assert page.locator("#model input").input_value() == "SimpleCNN"
+    assert "lang=" not in page.url
+    touch_digit(context.new_cdp_session(page), canvas_box(page), SEVEN)
+    assert wait_top_class(page, "7") == "7"
