@@ -20,7 +20,7 @@ import gc
 import statistics
 import time
 
-from common import images_per_s, machine_line, plain_fit  # first: puts the repository on sys.path
+from common import images_per_s, machine_line, plain_fit  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

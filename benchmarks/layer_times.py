@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from common import machine_line  # first: puts the repository on sys.path
+from common import machine_line  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

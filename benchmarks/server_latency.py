@@ -164,7 +164,9 @@ def main() -> int:
             grid, _, _ = analysis.show_layer(predictor, drawing, layer, lang)
             t4 = time.perf_counter()
             resized = output.activations.get(resize) if resize else None
-            previews = [digit_picture(prepared.image, 224)] + ([digit_picture(resized, 224)] if resized is not None else [])
+            previews = [digit_picture(prepared.image, 224)]
+            if resized is not None:
+                previews.append(digit_picture(resized, 224))
             t5 = time.perf_counter()
             strip = steps_strip(prepared.steps, analysis.step_captions(lang))
             t6 = time.perf_counter()

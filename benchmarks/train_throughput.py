@@ -26,7 +26,7 @@ import gc
 import statistics
 import time
 
-from common import images_per_s, machine_line, timed_fit  # first: puts the repository on sys.path
+from common import images_per_s, machine_line, timed_fit  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 
