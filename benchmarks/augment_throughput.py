@@ -30,7 +30,7 @@ import gc
 import statistics
 import sys
 
-from common import machine_line, timed_fit  # before cnndemo: puts the repo on sys.path
+from common import machine_line, print_table, timed_fit  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 
@@ -101,10 +101,7 @@ def main() -> int:
           f"interleaved fits)\n")
     header = ["model", "images timed per fit", *(f"{mode} img/s" for mode in modes),
               *(f"{mode} / {base}" for mode in modes[1:]), "target (handwriting / none)", "every fit (img/s)"]
-    print("| " + " | ".join(header) + " |")
-    print("|---|---|" + "---:|" * (2 * len(modes) - 1) + "---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(header, rows, numeric=tuple(range(2, 2 * len(modes) + 1)))
     print(f"\n{machine_line()}")
     return 0
 

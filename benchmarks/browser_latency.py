@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import launch_chromium, machine_line, new_page, start_app, stop_app, summary
+from common import launch_chromium, machine_line, new_page, print_table, start_app, stop_app, summary
 
 TARGET_P50_MS = 200.0
 DEFAULT_MODELS = ["SimpleCNN", "AlexNet", "VGG16"]
@@ -185,10 +185,8 @@ def main() -> int:
 
     print(f"\n### Browser pointer-up → prediction label updated (ms), headless chromium, "
           f"{args.strokes} strokes per model after {args.warmup} warm-up strokes\n")
-    print("| model | strokes | p50 | p95 | min | max | lost | drawn digit recognised | target |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(["model", "strokes", "p50", "p95", "min", "max", "lost", "drawn digit recognised", "target"], rows,
+                numeric=(1, 2, 3, 4, 5, 6, 7))
     print(f"\n{machine_line()}")
     return 0
 

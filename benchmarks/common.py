@@ -14,7 +14,8 @@ Nothing here imports TensorFlow, Keras, Gradio or Playwright until a function ne
 - Statistics: :func:`percentile` (numpy's default, linear interpolation between the two
   nearest ranks: Hyndman & Fan type 7, as in R and Excel's PERCENTILE.INC) and
   :func:`summary` (p50, p95, p99, mean, n). Every script's p50/p95 comes from here.
-- Footers: :func:`load_average`, :func:`machine_line`.
+- Tables and footers: :func:`print_table` (Markdown), :func:`load_average`,
+  :func:`machine_line`.
 - Training: :func:`plain_fit` (plain ``model.fit`` with the runner's data, model, optimizer
   and pipeline), :func:`epoch_timer`, :func:`images_per_s` (epochs after the first) and
   :func:`timed_fit` (the three together).
@@ -174,7 +175,16 @@ def summary(values) -> dict[str, float]:
             "mean": sum(values) / len(values) if values else float("nan"), "n": len(values)}
 
 
-# --- footers ----------------------------------------------------------------------------
+# --- tables and footers -----------------------------------------------------------------
+
+def print_table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = ()) -> None:
+    """A Markdown table: ``header``, then ``rows`` (strings); the columns at the indexes in
+    ``numeric`` are right-aligned."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "".join("---:|" if i in numeric else "---|" for i in range(len(header))))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
 
 def load_average() -> str:
     """``"load average 4.22 / 4.56 / 4.42 (1 / 5 / 15 min) on 2 CPUs"``: above about the CPU

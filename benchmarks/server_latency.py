@@ -42,7 +42,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from common import machine_line, percentile
+from common import machine_line, percentile, print_table
 
 TARGET_P50_MS = {"simplecnn": 5.0, "alexnet": 15.0, "vgg16": 25.0}
 TARGET_SPEEDUP = 20.0
@@ -223,16 +223,12 @@ def main() -> int:
 
     print(f"\n### Server draw→result latency (ms), {len(ours_items)} drawings "
           f"({len(base_items)} for the tutorial path), precision {precisions}\n")
-    print("| model | layer shown | ours p50 | ours p95 | ours+png p50 | tutorial p50 | tutorial p95 | speed-up (×) | target |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(["model", "layer shown", "ours p50", "ours p95", "ours+png p50", "tutorial p50", "tutorial p95",
+                 "speed-up (×)", "target"], rows, numeric=tuple(range(2, 8)))
     print("\n### Where the time goes in ours (median ms per stage)\n")
-    print("| model | decode | preprocess | forward (all activations) | feature grid | previews | steps strip "
-          "| png encode | sum (≈ ours+png) | forward, probabilities only | top-1 correct (first 20) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for row in stage_rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(["model", "decode", "preprocess", "forward (all activations)", "feature grid", "previews",
+                 "steps strip", "png encode", "sum (≈ ours+png)", "forward, probabilities only",
+                 "top-1 correct (first 20)"], stage_rows, numeric=tuple(range(1, 11)))
     print(f"\n{machine_line()}")
     return 0
 
