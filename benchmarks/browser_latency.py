@@ -3,8 +3,8 @@
 Starts ``python app.py`` as a subprocess on a free loopback port (``common.start_app``:
 ``CNNDEMO_PORT``, an empty ``CNNDEMO_USER_WEIGHTS``), opens it in headless Debian chromium
 (``common.launch_chromium``: Playwright, fresh profile; ``locale="en-US"``, so the page is
-in English), picks each model through the ``#model`` dropdown, and draws digit-like single strokes with the mouse on
-``#drawpad canvas.drawpad-canvas``, pressing the pad's Clear button before each stroke and
+in English), picks each model through the ``#model`` dropdown, and draws digit-like single
+strokes with the mouse on ``#drawpad canvas.drawpad-canvas``, pressing the pad's Clear button before each stroke and
 waiting until the prediction is blank again, so every stroke takes the label from blank
 to a digit: one stroke, one clean sample.
 
