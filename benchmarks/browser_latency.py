@@ -1,9 +1,10 @@
 """Browser pointer-up -> prediction latency of the full app, per model.
 
-Starts ``python app.py`` as a subprocess on a free loopback port (``CNNDEMO_PORT``), opens
-it in headless Debian chromium (Playwright, fresh profile), picks each model through the
-``#model`` dropdown, and draws digit-like single strokes with the mouse on
-``#drawpad canvas.drawpad-canvas``, pressing the pad's Clear button before each stroke and
+Starts ``python app.py`` as a subprocess on a free loopback port (``common.start_app``:
+``CNNDEMO_PORT``, an empty ``CNNDEMO_USER_WEIGHTS``), opens it in headless Debian chromium
+(``common.launch_chromium``: Playwright, fresh profile; ``locale="en-US"``, so the page is
+in English), picks each model through the ``#model`` dropdown, and draws digit-like single
+strokes with the mouse on ``#drawpad canvas.drawpad-canvas``, pressing the pad's Clear button before each stroke and
 waiting until the prediction is blank again, so every stroke takes the label from blank
 to a digit: one stroke, one clean sample.
 
@@ -12,7 +13,8 @@ on the canvas (it runs before the pad's own listener sends the value), and a
 ``MutationObserver`` on ``#prediction`` that records the first moment after it that the
 top class (``#prediction h2.output-class``) is non-empty and the label's text differs
 from its text at pointer-up. So the figure covers canvas export + PNG encode in the page,
-the Gradio queue round trip, the Python handler and the DOM update.
+the Gradio queue round trip, the Python handler and the DOM update. Percentiles:
+``common.summary`` (numpy's linear interpolation).
 
     python benchmarks/browser_latency.py                       # 3 models x 24 strokes
     python benchmarks/browser_latency.py --models SimpleCNN --strokes 40
@@ -22,27 +24,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-from apputil import stop_app
+from common import launch_chromium, machine_line, new_page, print_table, start_app, stop_app, summary
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TARGET_P50_MS = 200.0
 DEFAULT_MODELS = ["SimpleCNN", "AlexNet", "VGG16"]
 
@@ -90,43 +81,25 @@ DIGITS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port: int, log_path: Path, timeout: float) -> subprocess.Popen:
-    env = dict(os.environ, CNNDEMO_PORT=str(port), CNNDEMO_HOST="127.0.0.1",
-               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    log = open(log_path, "w")
-    child = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-    started = time.perf_counter()
-    while True:
-        if child.poll() is not None:
-            raise RuntimeError(f"app.py exited with {child.returncode}; see {log_path}")
-        if time.perf_counter() - started > timeout:
-            stop_app(child)
-            raise RuntimeError(f"app.py did not answer within {timeout:.0f} s; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                if response.status == 200:
-                    return child
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.1)
-
-
-def select_model(page, label: str) -> None:
+def select_model(page, name: str) -> str:
+    """Pick the ``#model`` option labelled ``name`` (or, failing that, the first one starting
+    with it, e.g. "VGG16 (untrained)"); return the label chosen."""
     box = page.locator("#model input").first
-    if box.input_value() == label:
-        return
+    if box.input_value() == name:
+        return name
     box.click()
-    page.locator(f"#model li[role=option][aria-label=\"{label}\"]").first.click()
-    page.wait_for_function(f"document.querySelector('#model input').value === {label!r}")
+    options = page.locator(f"#{box.get_attribute('aria-controls')} [role=option]")
+    options.first.wait_for(timeout=10_000)
+    labels = options.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    matching = [label for label in labels if label == name] or [label for label in labels if label.startswith(name)]
+    if not matching:
+        raise RuntimeError(f"no #model option {name!r}; the options are {labels}")
+    label = matching[0]
+    options.nth(labels.index(label)).click()
+    page.wait_for_function("want => document.querySelector('#model input').value === want", arg=label)
     page.wait_for_timeout(300)  # let on_model (layer list, architecture table) finish
     page.wait_for_function("!document.querySelector('.progress-text, .eta-bar')", timeout=30_000)
+    return label
 
 
 def clear_pad(page, timeout_ms: int) -> None:
@@ -150,7 +123,8 @@ def draw(page, points, box, rng: random.Random) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, help="dropdown labels")
+    parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS,
+                        help="dropdown labels (an option starting with the name counts, e.g. \"VGG16 (untrained)\")")
     parser.add_argument("--strokes", type=int, default=24, help="measured strokes per model (>= 20 for the report)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured strokes per model first")
     parser.add_argument("--seed", type=int, default=0)
@@ -160,24 +134,23 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="cnndemo-browser-"))
-    port = free_port()
     t0 = time.perf_counter()
-    child = start_app(port, work / "app.log", args.timeout)
-    print(f"app up on port {port} after {time.perf_counter() - t0:.1f} s (log {work / 'app.log'})", file=sys.stderr)
+    child, url = start_app({}, work / "app.log", timeout=args.timeout)
+    print(f"app up at {url} after {time.perf_counter() - t0:.1f} s (log {work / 'app.log'})", file=sys.stderr)
     rng = random.Random(args.seed)
-    rows, all_ms = [], {}
+    rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(p)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+                page = new_page(browser)
+                page.goto(url, wait_until="load")
                 page.wait_for_selector("#drawpad .drawpad[data-ready='1'] canvas.drawpad-canvas", timeout=60_000)
                 page.wait_for_selector("#model input", timeout=60_000)
                 page.evaluate(PROBE_JS)
                 canvas = page.locator("#drawpad canvas.drawpad-canvas")
-                for label in args.models:
-                    select_model(page, label)
+                for name in args.models:
+                    label = select_model(page, name)
                     canvas.scroll_into_view_if_needed()
                     box = canvas.bounding_box()
                     digits = list(DIGITS)
@@ -197,14 +170,14 @@ def main() -> int:
                         if i >= args.warmup:
                             timings.append(ms)
                             tops.append(shown == digit)
-                    all_ms[label] = timings
-                    p50 = float(np.percentile(timings, 50)) if timings else float("nan")
+                    stats = summary(timings)
                     rows.append([
-                        label, str(len(timings)), f"{p50:.0f}", f"{np.percentile(timings, 95):.0f}",
-                        f"{min(timings):.0f}", f"{max(timings):.0f}", str(misses), f"{sum(tops)}/{len(tops)}",
-                        f"≤ {TARGET_P50_MS:g} ms: {'ok' if p50 <= TARGET_P50_MS else 'MISSED'}",
+                        label, str(stats["n"]), f"{stats['p50']:.0f}", f"{stats['p95']:.0f}",
+                        f"{min(timings, default=float('nan')):.0f}", f"{max(timings, default=float('nan')):.0f}",
+                        str(misses), f"{sum(tops)}/{len(tops)}",
+                        f"≤ {TARGET_P50_MS:g} ms: {'ok' if stats['p50'] <= TARGET_P50_MS else 'MISSED'}",
                     ])
-                    print(f"{label}: {len(timings)} strokes, p50 {p50:.0f} ms", file=sys.stderr)
+                    print(f"{label}: {stats['n']} strokes, p50 {stats['p50']:.0f} ms", file=sys.stderr)
             finally:
                 browser.close()
     finally:
@@ -212,11 +185,9 @@ def main() -> int:
 
     print(f"\n### Browser pointer-up → prediction label updated (ms), headless chromium, "
           f"{args.strokes} strokes per model after {args.warmup} warm-up strokes\n")
-    print("| model | strokes | p50 | p95 | min | max | lost | drawn digit recognised | target |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print_table(["model", "strokes", "p50", "p95", "min", "max", "lost", "drawn digit recognised", "target"], rows,
+                numeric=(1, 2, 3, 4, 5, 6, 7))
+    print(f"\n{machine_line()}")
     return 0
 
 

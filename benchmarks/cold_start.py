@@ -1,8 +1,10 @@
 """Cold start of the app: process start -> first HTTP 200 on ``/``, and resident memory.
 
-Each run starts ``python app.py`` (all three models load before the server listens) on a
-free loopback port (``CNNDEMO_PORT``), polls ``GET /`` every 20 ms until it answers 200,
-then sums the resident set size (psutil) of the process and all its children. Baseline,
+Each run starts ``python app.py`` (all three models load before the server listens) with
+``common.start_app``: a free loopback port (``CNNDEMO_PORT``), an empty
+``CNNDEMO_USER_WEIGHTS`` (no saved model adds to the load), ``GET /`` polled every 20 ms
+until it answers 200; then it sums the resident set size (psutil) of the process and all
+its children, at that moment and one second later. Baseline,
 measured in the same run: ``python -c "import gradio, tensorflow"``, i.e. how much of the
 cold start is only the imports. Medians over ``--runs`` (default 3).
 
@@ -13,42 +15,20 @@ cold start is only the imports. Medians over ``--runs`` (default 3).
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.error
-import urllib.request
-
-from apputil import stop_app
 from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, child_env, machine_line, start_app, stop_app
+
 TARGET_SECONDS = 15.0
 TARGET_MB = 1536.0  # 1.5 GB
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def child_env(port: int | None = None, precision: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["GRADIO_ANALYTICS_ENABLED"] = "False"
-    env["PYTHONUNBUFFERED"] = "1"
-    if port is not None:
-        env["CNNDEMO_PORT"] = str(port)
-        env["CNNDEMO_HOST"] = "127.0.0.1"
-    if precision:
-        env["CNNDEMO_PRECISION"] = precision
-    return env
+POLL_S = 0.02
 
 
 def time_imports() -> float:
@@ -70,34 +50,18 @@ def tree_rss_mb(process: psutil.Process) -> float:
 
 def cold_start(timeout: float, precision: str | None, log_path: Path) -> tuple[float, float, float]:
     """(seconds to first 200, RSS MB at that moment, RSS MB after one more second)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with open(log_path, "w") as log:
-        started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=child_env(port, precision),
-                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            while True:
-                if child.poll() is not None:
-                    raise RuntimeError(f"app.py exited with {child.returncode}; see {log_path}")
-                if time.perf_counter() - started > timeout:
-                    raise RuntimeError(f"no HTTP 200 on {url} within {timeout:.0f} s; see {log_path}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        if response.status == 200:
-                            response.read()
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                    pass
-                time.sleep(0.02)
-            seconds = time.perf_counter() - started
-            process = psutil.Process(child.pid)
-            rss = tree_rss_mb(process)
-            time.sleep(1.0)
-            rss_later = tree_rss_mb(process)
-            return seconds, rss, rss_later
-        finally:
-            stop_app(child)
+    overrides = {"CNNDEMO_PRECISION": precision} if precision else {}
+    started = time.perf_counter()
+    child, _ = start_app(overrides, log_path, timeout=timeout, poll_s=POLL_S)
+    try:
+        seconds = time.perf_counter() - started
+        process = psutil.Process(child.pid)
+        rss = tree_rss_mb(process)
+        time.sleep(1.0)
+        rss_later = tree_rss_mb(process)
+        return seconds, rss, rss_later
+    finally:
+        stop_app(child)
 
 
 def main() -> int:
@@ -107,8 +71,6 @@ def main() -> int:
     parser.add_argument("--precision", default=None, help="CNNDEMO_PRECISION for the app (default: the app's own)")
     parser.add_argument("--log-dir", default=None, help="where app.py's output goes (default: a temp dir)")
     args = parser.parse_args()
-
-    import tempfile
 
     log_dir = Path(args.log_dir or tempfile.mkdtemp(prefix="cnndemo-coldstart-"))
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +101,7 @@ def main() -> int:
           f"{', '.join(f'{m:.0f}' for m in rss)} | ≤ {TARGET_MB:g} MB: {'ok' if rss_med <= TARGET_MB else 'MISSED'} |")
     print(f"| resident memory 1 s later | {statistics.median(rss_later):.0f} MB | "
           f"{', '.join(f'{m:.0f}' for m in rss_later)} | |")
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; app logs in {log_dir}")
+    print(f"\napp logs in {log_dir}\n{machine_line()}")
     return 0
 
 

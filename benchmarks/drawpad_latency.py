@@ -5,7 +5,9 @@ equivalent gr.Sketchpad demo, both with a Python .change handler that counts
 ink pixels and returns a gr.Label), then in headless Debian chromium draws N
 short mouse strokes on each and measures, inside the page, the time from the
 pointerup event (a capturing window listener, performance.now()) to the moment
-the label's text changes (MutationObserver on #out).
+the label's text changes (MutationObserver on #out). Chromium and the free ports come from
+``common``; percentiles are ``common.summary``'s (numpy's linear interpolation; this
+script used nearest rank before).
 
     python benchmarks/drawpad_latency.py            # 25 strokes each
     python benchmarks/drawpad_latency.py --strokes 40 --skip-sketchpad
@@ -15,25 +17,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import socket
-import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# common first: it puts the repository on sys.path
+from common import free_port, launch_chromium, machine_line, new_page, summary
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
 from webui.demo_drawpad import build_demo as build_drawpad_demo  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 # Installed in the page: records pointerup time and the first label change after it.
 PROBE_JS = """
@@ -59,14 +52,6 @@ PROBE_JS = """
   }).observe(out, { subtree: true, childList: true, characterData: true });
 }
 """
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def build_sketchpad_demo() -> gr.Blocks:
@@ -143,14 +128,6 @@ def measure(page, url: str, canvas_sel: str, n: int, prepare=None, timeout_s: fl
     return page.evaluate("() => window.__lat.results"), misses
 
 
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    if not xs:
-        return float("nan")
-    i = min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))
-    return xs[i]
-
-
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -165,12 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     demos = [ours]
     rows = []
     try:
-        with sync_playwright() as p, tempfile.TemporaryDirectory() as prof:
-            ctx = p.chromium.launch_persistent_context(
-                prof, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": 1280, "height": 900},
-            )
-            page = ctx.new_page()
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = new_page(browser, 1280, 900)
             # Warm-up page load (first load compiles JS), then measure.
             res, miss = measure(page, f"http://127.0.0.1:{p1}/", "#drawpad canvas", 2)
             res, miss = measure(page, f"http://127.0.0.1:{p1}/", "#drawpad canvas", args.strokes)
@@ -193,29 +167,29 @@ def main(argv: list[str] | None = None) -> int:
                     region=lambda b: centered_square(b, 250),
                 )
                 rows.append(("gr.Sketchpad", res, miss))
-            ctx.close()
+            browser.close()
     finally:
         for d in demos:
             d.close()
 
+    stats = [(name, summary(res), res, miss) for name, res, miss in rows]
     print()
     print(f"Pointer-up -> label updated, {args.strokes} mouse strokes each, headless chromium, loopback")
     print()
     print("| pad | strokes measured | no update within 10 s | p50 ms | p95 ms | mean ms | max ms |")
     print("|---|---|---|---|---|---|---|")
-    for name, res, miss in rows:
-        print(
-            f"| {name} | {len(res)} | {miss} | {pct(res, 50):.0f} | {pct(res, 95):.0f} | "
-            f"{(statistics.mean(res) if res else float('nan')):.0f} | {(max(res) if res else float('nan')):.0f} |"
-        )
-    if len(rows) == 2 and rows[0][1] and rows[1][1]:
-        r50 = pct(rows[1][1], 50) / pct(rows[0][1], 50)
-        r95 = pct(rows[1][1], 95) / pct(rows[0][1], 95)
+    for name, st, res, miss in stats:
+        print(f"| {name} | {st['n']} | {miss} | {st['p50']:.0f} | {st['p95']:.0f} | {st['mean']:.0f} "
+              f"| {max(res, default=float('nan')):.0f} |")
+    if len(stats) == 2 and stats[0][1]["n"] and stats[1][1]["n"]:
+        ours, sketchpad = stats[0][1], stats[1][1]
         print()
-        print(f"Sketchpad / drawpad ratio: p50 {r50:.1f}x, p95 {r95:.1f}x")
-    ok = bool(rows[0][1]) and pct(rows[0][1], 50) <= 200 and rows[0][2] == 0
+        print(f"Sketchpad / drawpad ratio: p50 {sketchpad['p50'] / ours['p50']:.1f}x, "
+              f"p95 {sketchpad['p95'] / ours['p95']:.1f}x")
+    ok = stats[0][1]["n"] > 0 and stats[0][1]["p50"] <= 200 and stats[0][3] == 0
     print()
     print("drawpad p50 <= 200 ms and no lost strokes:", "PASS" if ok else "FAIL")
+    print(f"\n{machine_line()}")
     return 0 if ok else 1
 
 

@@ -9,31 +9,26 @@ script times, in each fit, the gaps where no batch runs: from ``on_epoch_begin``
 first ``on_train_batch_begin`` of every epoch after the first (the old iterator is freed
 and a new one made there) and from ``on_train_end`` until ``fit`` returns; and images/s of
 the epochs after the first, gaps included (what a student waits for). Both variants run
-alternately, each first in turn; medians are printed.
+alternately, each first in turn; medians are printed. The fits are ``common.plain_fit``
+(the runner's images, dataset, model and optimizer) on MNIST's training set.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import images_per_s, machine_line, plain_fit  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from cnndemo.data import load_mnist  # noqa: E402
+from cnndemo.data.sets import mnist_set  # noqa: E402
 from cnndemo.precision import choose_precision, configure_devices  # noqa: E402
 from cnndemo.registry import list_models  # noqa: E402
 from cnndemo.training import TrainConfig  # noqa: E402
-
-from fitutil import images_per_s, plain_fit  # noqa: E402
 
 
 class Marks(keras.callbacks.Callback):
@@ -60,14 +55,14 @@ class Marks(keras.callbacks.Callback):
         self.train_end = time.perf_counter()
 
 
-def fit_once(config: TrainConfig, mnist, autotune: bool) -> tuple[float, float]:
+def fit_once(config: TrainConfig, digits, autotune: bool) -> tuple[float, float]:
     """(images/s of epochs 2.., seconds of gaps) of one plain fit."""
     options = None
     if autotune:
         options = tf.data.Options()
         options.autotune.enabled = True
     marks = Marks()
-    images = plain_fit(config, mnist, [marks], dataset_options=options)
+    images = plain_fit(config, [marks], dataset_options=options, digits=digits)
     returned = time.perf_counter()
     gaps = sum(first - begin for begin, first in zip(marks.epoch_begin[1:], marks.first_batch[1:]))
     gaps += returned - marks.train_end
@@ -84,7 +79,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     device = configure_devices()
-    mnist = load_mnist()
+    digits = mnist_set("train")  # the first --images of the runner's fixed shuffle
     print(f"device: {device}; precision: {choose_precision(args.precision)}; keras {keras.__version__}; "
           f"tensorflow {tf.__version__}; {args.epochs} epochs of {args.images:,} images\n")
     print("| model | pipeline | img/s, epochs 2.. (median) | idle gaps per fit, s (median) | every fit: img/s (gaps s) |")
@@ -92,12 +87,12 @@ def main() -> None:
     for name in args.models:
         config = TrainConfig(model=name, epochs=args.epochs, batch_size=args.batch_size, train_images=args.images,
                              precision=args.precision, validation_images=0).check()
-        fit_once(config, mnist, autotune=False)  # warm-up: oneDNN kernels for these shapes
+        fit_once(config, digits, autotune=False)  # warm-up: oneDNN kernels for these shapes
         runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
         for repeat in range(args.repeats):
             for autotune in (False, True) if repeat % 2 == 0 else (True, False):
                 gc.collect()
-                runs[autotune].append(fit_once(config, mnist, autotune))
+                runs[autotune].append(fit_once(config, digits, autotune))
         rates = {}
         for autotune, label in ((True, "tf.data autotune on (default)"), (False, "as shipped: autotune off")):
             rate = statistics.median(r for r, _ in runs[autotune])
@@ -106,7 +101,7 @@ def main() -> None:
             every = ", ".join(f"{r:,.1f} ({g:.1f})" for r, g in runs[autotune])
             print(f"| {name} | {label} | {rate:,.1f} | {gaps:.1f} | {every} |", flush=True)
         print(f"| {name} | **shipped / default** | **{rates[False] / rates[True]:.2f}x** | | |")
-    print(f"\nload average: {os.getloadavg()[0]:.2f}")
+    print(f"\n{machine_line()}")
 
 
 if __name__ == "__main__":

@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import machine_line  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -142,6 +138,7 @@ def main() -> None:
                   f"| {fast_seconds * 1e3:,.1f} | {seconds / fast_seconds:.2f}x | {seconds / total_base:.0%} | {rates} |")
         print(f"| **sum** | | {total_base * 1e3:,.1f} | {total_fast * 1e3:,.1f} | {total_base / total_fast:.2f}x "
               "| | | |")
+    print(f"\n{machine_line()}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ Drawings: real MNIST test digits (``cnndemo.data.load_mnist()``), each placed at
 size and position on a 112x112 black canvas and encoded as an opaque RGBA PNG data URL,
 the same format ``webui.drawpad`` sends once per stroke.
 
-"ours" (what the app runs per stroke in ``webui.ui.on_draw``):
-    ``webui.analysis.decode_data_url`` + ``webui.analysis.analyse_picture`` with the model's
-    default layer (``webui.analysis.default_layer``): preprocess, one compiled forward pass
-    with every activation, the feature-map grid and the preview pictures.
-"ours+png": the same plus the PNG encoding of the returned pictures that Gradio does when
-    it sends them to the browser (``format="png"`` on the gr.Image outputs).
+"ours" (what the app runs per stroke: the Draw tab's ``on_draw`` in ``webui/draw_tab.py``):
+    the app's own ``webui.analysis.decode_data_url`` + ``webui.analysis.analyse_picture``
+    (language "en") with the model's default layer (``webui.analysis.default_layer``):
+    preprocess, one compiled forward pass with every activation, the feature-map grid, the
+    preview pictures and the preprocessing-steps strip. Timed as called, not re-implemented.
+"ours+png": the same plus the PNG encoding of the returned pictures (model input, resized
+    input, feature maps, steps) that Gradio does when it sends them to the browser
+    (``format="png"`` on the gr.Image outputs).
 "tutorial" (what peer demos do): the same decode + preprocess, then ``model.predict(x)``
     for the probabilities, ``keras.Model(inputs, layer.output).predict(x)`` for the same
     layer's activations (extractor built once, outside the timing: a generous baseline),
@@ -17,7 +19,11 @@ the same format ``webui.drawpad`` sends once per stroke.
     BytesIO PNG, ``plt.close``).
 
 Both paths use the same model objects, the same precision (the app's default: "auto"),
-the same drawings, and are warmed up first. A second table splits "ours" into stages.
+the same drawings, and are warmed up first. A second table splits "ours" into stages by
+calling the package functions ``analyse_picture`` calls, one at a time, plus the PNG
+encoding (so its sum should be close to "ours+png"), next to ``Predictor.probabilities``
+(the compiled probabilities-only pass) to show what returning every activation costs.
+Percentiles: ``common.percentile`` (numpy's linear interpolation).
 
     python benchmarks/server_latency.py                      # all models, 60 drawings
     python benchmarks/server_latency.py --models simplecnn --n 100
@@ -30,24 +36,17 @@ import argparse
 import base64
 import io
 import os
-import statistics
 import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from common import machine_line, percentile, print_table
 
 TARGET_P50_MS = {"simplecnn": 5.0, "alexnet": 15.0, "vgg16": 25.0}
 TARGET_SPEEDUP = 20.0
 CANVAS = 112  # side of the PNG the drawpad sends
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
 
 
 def make_drawings(n: int, seed: int) -> list[tuple[str, int]]:
@@ -107,20 +106,20 @@ def main() -> int:
     matplotlib.use("Agg")
     import keras
     import matplotlib.pyplot as plt
-    import tensorflow as tf
 
     from cnndemo.predictor import Predictor
     from cnndemo.preprocess import preprocess
-    from cnndemo.registry import list_models, resolve_name
-    from cnndemo.render import digit_picture, feature_grid
+    from cnndemo.registry import list_models, model_info, resolve_name
+    from cnndemo.render import digit_picture, steps_strip
     from webui import analysis
 
+    lang = "en"
     names = [resolve_name(m) for m in (args.models or list_models())]
     started = time.perf_counter()
     predictor = Predictor.load(models=names, precision=args.precision, allow_untrained=True)
-    print(f"loaded {names} in {time.perf_counter() - started:.1f} s; precision {', '.join(f'{k} {predictor.get(k).precision}' for k in predictor.keys())}; "
-          f"{predictor.device}; TF {tf.__version__}, Keras {keras.__version__}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
+    precisions = ", ".join(f"{k} {predictor.get(k).precision}" for k in predictor.keys())
+    print(f"loaded {names} in {time.perf_counter() - started:.1f} s; precision {precisions}; {predictor.device}",
+          file=sys.stderr)
 
     drawings = make_drawings(max(args.n, args.baseline_n or 0), args.seed)
     ours_items = drawings[: args.n]
@@ -129,55 +128,61 @@ def main() -> int:
     rows, stage_rows = [], []
     for name in names:
         entry = predictor.get(name)
+        label = model_info(entry.arch).display_name
         layer = analysis.default_layer(predictor, name)
-        untrained = "" if entry.card else " (untrained)"
+        untrained = "" if entry.trained else " (untrained)"
 
-        # --- ours: exactly what on_draw runs ---------------------------------------
+        # --- ours: the app's own functions, as on_draw calls them ----------------------
         def ours(item, name=name, layer=layer):
             picture = analysis.decode_data_url(item[0])
-            return analysis.analyse_picture(predictor, name, picture, layer)
+            return analysis.analyse_picture(predictor, name, picture, layer, lang)
 
-        def ours_png(item, name=name, layer=layer):
+        def ours_png(item):
             result = ours(item)
-            return png_bytes(result.feature_map) + png_bytes(result.model_input) + png_bytes(result.resized_input)
+            return sum(png_bytes(p) for p in (result.model_input, result.resized_input, result.feature_map,
+                                              result.steps))
 
         tops = [ours(item).top_k for item in ours_items[:20]]
         correct = sum(bool(top) and next(iter(top)) == str(item[1]) for top, item in zip(tops, ours_items))
         ours_ms = time_calls(ours, ours_items, args.warmup)
         ours_png_ms = time_calls(ours_png, ours_items, args.warmup)
 
-        # --- ours, stage by stage (same work, split) -------------------------------
-        stages: dict[str, list[float]] = {k: [] for k in
-                                          ("decode", "preprocess", "forward", "feature grid", "previews", "png encode")}
+        # --- ours, stage by stage: the package functions analyse_picture calls ---------
+        stages: dict[str, list[float]] = {k: [] for k in ("decode", "preprocess", "forward", "feature grid",
+                                                          "previews", "steps strip", "png encode")}
+        resize = model_info(entry.arch).resize
         for i, item in enumerate(ours_items[: args.warmup] + ours_items):
             t0 = time.perf_counter()
             picture = analysis.decode_data_url(item[0])
             t1 = time.perf_counter()
-            digit = preprocess(picture).image
+            prepared = preprocess(picture)
             t2 = time.perf_counter()
-            output = predictor.run(name, digit)
+            output = predictor.run(name, prepared.image)
             output.top_k(analysis.TOP_K)
             t3 = time.perf_counter()
-            grid = feature_grid(output.activations[layer], max_maps=64)
+            drawing = analysis.Drawing(name, prepared.image, output, prepared.steps)
+            grid, _, _ = analysis.show_layer(predictor, drawing, layer, lang)
             t4 = time.perf_counter()
-            resized = output.activations.get("resize")
-            previews = [digit_picture(digit, 224)] + ([digit_picture(resized, 224)] if resized is not None else [])
+            resized = output.activations.get(resize) if resize else None
+            previews = [digit_picture(prepared.image, 224)]
+            if resized is not None:
+                previews.append(digit_picture(resized, 224))
             t5 = time.perf_counter()
-            for picture_out in [grid, *previews]:
-                png_bytes(picture_out)
+            strip = steps_strip(prepared.steps, analysis.step_captions(lang))
             t6 = time.perf_counter()
+            for picture_out in [grid, *previews, strip]:
+                png_bytes(picture_out)
+            t7 = time.perf_counter()
             if i >= args.warmup:
-                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)):
                     stages[key].append(value * 1000)
 
-        # probabilities only, compiled: how much the "every activation" outputs cost
-        model = entry.model
-        spec = tf.TensorSpec((1, *model.input_shape[1:]), tf.float32)
-        probs_only = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        # probabilities only (the predictor's compiled pass): what "every activation" costs
         digit = preprocess(analysis.decode_data_url(ours_items[0][0])).image[None]
-        probs_ms = time_calls(lambda _: probs_only(digit).numpy(), list(range(args.n)), args.warmup)
+        probs_ms = time_calls(lambda _: predictor.probabilities(name, digit), list(range(args.n)), args.warmup)
 
         # --- tutorial path -----------------------------------------------------------
+        model = entry.model
         extractor = keras.Model(model.inputs, model.get_layer(layer).output)  # built once (generous)
 
         def tutorial(item, model=model, extractor=extractor):
@@ -201,34 +206,30 @@ def main() -> int:
 
         tutorial_ms = time_calls(tutorial, base_items, min(args.warmup, 3))
 
-        p50 = percentile(ours_ms, 50)
-        speedup = percentile(tutorial_ms, 50) / p50
+        p50, tutorial_p50 = percentile(ours_ms, 50), percentile(tutorial_ms, 50)
+        speedup = tutorial_p50 / p50
         target = TARGET_P50_MS.get(name)
         verdict = ("ok" if p50 <= target and speedup >= TARGET_SPEEDUP else "MISSED") if target else ""
         rows.append([
-            f"{entry.label}{untrained}", layer,
+            f"{label}{untrained}", layer,
             f"{p50:.1f}", f"{percentile(ours_ms, 95):.1f}", f"{percentile(ours_png_ms, 50):.1f}",
-            f"{percentile(tutorial_ms, 50):.0f}", f"{percentile(tutorial_ms, 95):.0f}", f"{speedup:.0f}x",
+            f"{tutorial_p50:.0f}", f"{percentile(tutorial_ms, 95):.0f}", f"{speedup:.0f}x",
             f"≤ {target:g} ms, ≥ {TARGET_SPEEDUP:g}x: {verdict}" if target else "",
         ])
-        stage_rows.append([entry.label] + [f"{statistics.median(v):.2f}" for v in stages.values()]
-                          + [f"{sum(statistics.median(v) for v in stages.values()):.1f}",
-                             f"{percentile(probs_ms, 50):.2f}", f"{correct}/{len(tops)}"])
-        print(f"{entry.label}: done", file=sys.stderr)
+        medians = [percentile(v, 50) for v in stages.values()]
+        stage_rows.append([label] + [f"{m:.2f}" for m in medians]
+                          + [f"{sum(medians):.1f}", f"{percentile(probs_ms, 50):.2f}", f"{correct}/{len(tops)}"])
+        print(f"{label}: done", file=sys.stderr)
 
     print(f"\n### Server draw→result latency (ms), {len(ours_items)} drawings "
-          f"({len(base_items)} for the tutorial path), precision {', '.join(f'{k} {predictor.get(k).precision}' for k in predictor.keys())}\n")
-    print("| model | layer shown | ours p50 | ours p95 | ours+png p50 | tutorial p50 | tutorial p95 | speed-up (×) | target |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+          f"({len(base_items)} for the tutorial path), precision {precisions}\n")
+    print_table(["model", "layer shown", "ours p50", "ours p95", "ours+png p50", "tutorial p50", "tutorial p95",
+                 "speed-up (×)", "target"], rows, numeric=tuple(range(2, 8)))
     print("\n### Where the time goes in ours (median ms per stage)\n")
-    print("| model | decode | preprocess | forward (all activations) | feature grid | previews | png encode | sum "
-          "| forward, probabilities only | top-1 correct (first 20) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for row in stage_rows:
-        print("| " + " | ".join(row) + " |")
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print_table(["model", "decode", "preprocess", "forward (all activations)", "feature grid", "previews",
+                 "steps strip", "png encode", "sum (≈ ours+png)", "forward, probabilities only",
+                 "top-1 correct (first 20)"], stage_rows, numeric=tuple(range(1, 11)))
+    print(f"\n{machine_line()}")
     return 0
 
 

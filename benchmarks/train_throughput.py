@@ -10,9 +10,12 @@ way for both: at ``on_epoch_end``. After one warm-up fit per model, plain and ru
 alternate ``--repeats`` times (each going first in turn, garbage collected before each
 fit); the table gives the best of each (the usual guard against a busy moment on a shared
 machine) and the ratio of the medians (steadier here, where single fits vary by +-20-30 %).
-Plain fit gets only an epoch timer (on_epoch hooks do not slow Keras' loop); the runner
-reports progress every 0.25 s and checks its stop flag every batch, as in the tab.
-Validation and the final test evaluation are off in both, so only fitting is timed.
+Both train on the same images: the first ``--images`` of MNIST's training set in the
+runner's fixed shuffle (``training_sets("mnist").train.take(n, seed)``). Plain fit
+(``common.plain_fit``: the runner's dataset, model, optimizer and precision) gets only an
+epoch timer (on_epoch hooks do not slow Keras' loop); the runner reports progress every
+0.25 s and checks its stop flag every batch, as in the tab. Validation and the final test
+evaluation are off in both, so only fitting is timed.
 Targets: runner / plain >= 0.95 at equal precision; auto / float32 >= 3 for AlexNet, VGG16.
 """
 
@@ -20,54 +23,34 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import images_per_s, machine_line, timed_fit  # before cnndemo: puts the repo on sys.path
 
 import keras  # noqa: E402
 
-from cnndemo.data import load_mnist  # noqa: E402
+from cnndemo.data import training_sets  # noqa: E402
 from cnndemo.precision import choose_precision, configure_devices  # noqa: E402
 from cnndemo.registry import list_models  # noqa: E402
 from cnndemo.training import TrainConfig, train  # noqa: E402
-
-import fitutil  # noqa: E402
-from fitutil import images_per_s  # noqa: E402
 
 # Images per epoch: enough batches for a stable figure, few enough for float32 VGG16.
 IMAGES = {"simplecnn": 25_600, "alexnet": 2_560, "vgg16": 320}
 BATCH = {"simplecnn": 64, "alexnet": 64, "vgg16": 32}
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Records ``time.perf_counter()`` at the end of every epoch."""
-
-    def __init__(self):
-        super().__init__()
-        self.ends: list[float] = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.ends.append(time.perf_counter())
+def plain_fit(config: TrainConfig, sets) -> float:
+    """images/s after the first epoch of plain model.fit with the runner's images, dataset and optimizer."""
+    return timed_fit(config, digits=sets.train)
 
 
-def plain_fit(config: TrainConfig, mnist) -> float:
-    """images/s after the first epoch of plain model.fit with the runner's data and optimizer."""
-    timer = EpochTimer()
-    images = fitutil.plain_fit(config, mnist, [timer])
-    return images_per_s(timer.ends, images)
-
-
-def runner_fit(config: TrainConfig, mnist) -> float:
+def runner_fit(config: TrainConfig, sets) -> float:
     """images/s after the first epoch of cnndemo.training.train, timed from its "epoch"
     events (emitted in its on_epoch_end)."""
     ends = []
     train(config, on_event=lambda e: ends.append(time.perf_counter()) if e.kind == "epoch" else None,
-          mnist=mnist, event_interval_s=0.25, evaluate=False)
+          sets=sets, event_interval_s=0.25, evaluate=False)
     return images_per_s(ends, config.train_images)
 
 
@@ -83,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     device = configure_devices()
     auto = choose_precision("auto")
-    mnist = load_mnist()
+    sets = training_sets("mnist", validation_images=0)  # the runner's default data; no validation
     print(f"device: {device}; auto precision: {auto}; keras {keras.__version__}\n")
     print("| model | precision | plain fit img/s (best) | runner img/s (best) | runner / plain (best) "
           "| runner / plain (medians) | every fit (img/s) |")
@@ -96,12 +79,12 @@ def main() -> None:
                                  train_images=args.images or IMAGES[name],
                                  precision=precision, validation_images=0).check()
             if index == 0:  # warm-up: oneDNN builds its kernels for these shapes once
-                plain_fit(config, mnist)
+                plain_fit(config, sets)
             runs = {plain_fit: [], runner_fit: []}
             for repeat in range(args.repeats):  # alternate which goes first
                 for fit in (plain_fit, runner_fit) if repeat % 2 == 0 else (runner_fit, plain_fit):
                     gc.collect()  # the previous model's garbage is not collected during this fit
-                    runs[fit].append(fit(config, mnist))
+                    runs[fit].append(fit(config, sets))
             plain, runner = max(runs[plain_fit]), max(runs[runner_fit])
             plain_median, runner_median = statistics.median(runs[plain_fit]), statistics.median(runs[runner_fit])
             speeds[name, precision] = runner, runner_median
@@ -116,6 +99,7 @@ def main() -> None:
         for name in args.models:
             (fp32, fp32_median), (fast, fast_median) = speeds[name, "float32"], speeds[name, auto]
             print(f"| {name} | {fp32:,.1f} | {fast:,.1f} | {fast / fp32:.2f}x | {fast_median / fp32_median:.2f}x |")
+    print(f"\n{machine_line()}")
 
 
 if __name__ == "__main__":
