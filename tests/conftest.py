@@ -138,11 +138,17 @@ def running_app(log_dir: Path, **env_overrides: str):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Base URL of a running ``app.py`` (see the module docstring); one server per session."""
+def app_server(tmp_path_factory):
+    """(base URL, log file) of a running ``app.py`` (see the module docstring); one per session."""
     log_dir = tmp_path_factory.mktemp("app")
     with running_app(log_dir) as url:
-        yield url
+        yield url, log_dir / "app.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """Base URL of the session's running ``app.py``."""
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,21 @@ def test_non_image_file_is_an_error_and_the_server_keeps_serving(client, mnist, 
     good = digit_png(mnist.x_test[2], 2, tmp_path, 2)
     result = client.predict(handle_file(str(good)), "SimpleCNN", api_name="/classify")
     assert top_label(result) == str(mnist.y_test[2])
+
+
+def test_user_mistakes_are_logged_as_one_line_each_not_a_traceback(app_server, client, tmp_path):
+    _, log_path = app_server
+    before = log_path.read_text(errors="replace")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (100, 100), 255).save(blank)
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    mistakes = [(blank, "SimpleCNN"), (text, "SimpleCNN"), (blank, "NoSuchNet")]
+    for path, model in mistakes:
+        with pytest.raises(AppError):
+            client.predict(handle_file(str(path)), model, api_name="/classify")
+    time.sleep(0.5)
+    new = log_path.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in new, new[-3000:]
+    refused = [line for line in new.splitlines() if "classify refused" in line]
+    assert len(refused) == len(mistakes), new[-3000:]

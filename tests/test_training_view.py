@@ -107,3 +107,16 @@ def test_presets_respect_the_servers_caps():
     assert view.preset_values("full", "alexnet", 100, 200_000, 74_994) == (6, 74_994, 64)  # 0 = all of the data
     assert view.preset_values("full", "alexnet", 3, 10_000, 74_994) == (3, 10_000, 64)
     assert view.preset_values("nonsense", "alexnet", 3, 10_000, 60_000) is None
+
+
+def test_the_servers_saved_models_are_listed_with_who_and_when(tmp_path):
+    import json
+
+    (tmp_path / "alexnet.json").write_text(json.dumps({
+        "model": "alexnet", "test_accuracy": 0.9912, "tests": {"pen": {"accuracy": 0.9801}},
+        "saved_by": "Ms Kim, 3-2", "saved_at": "2026-11-24 10:32"}))
+    (tmp_path / "vgg16.json").write_text("{ not json")  # a broken card is left out, not a crash
+    headers, rows = view.saved_models(tmp_path, "en")
+    assert headers == ["model", "MNIST test accuracy", "pen digits (held-out writers)", "saved by", "when"]
+    assert rows == [["AlexNet", "99.12%", "98.01%", "Ms Kim, 3-2", "2026-11-24 10:32"]]
+    assert view.saved_models(tmp_path, "ko")[0][3] == "저장한 사람"

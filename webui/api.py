@@ -11,7 +11,7 @@ import gradio as gr
 from cnndemo.messages import CnnDemoError
 from cnndemo.predictor import Predictor
 from webui import analysis
-from webui.i18n import say, t
+from webui.i18n import say, t, user_error
 from webui.language import request_language
 from webui.settings import Settings
 
@@ -34,17 +34,17 @@ def build_api(predictor: Predictor, settings: Settings) -> None:
         lang = request_language(request, "en")  # scripts that name no language get English
         if not image:
             log.info("classify refused: no image")
-            raise gr.Error(t("upload.nothing", lang))
+            raise user_error(t("upload.nothing", lang))
         try:
             key = predictor.get(model).key
             picture = analysis.open_picture(image)
         except CnnDemoError as error:
             log.info("classify refused: %s", error)
-            raise gr.Error(say(error, lang)) from None
+            raise user_error(say(error, lang)) from None
         result = analysis.analyse_picture(predictor, key, picture, None, lang)
         if result.top_k is None:
             log.info("classify refused: no digit in the picture")
-            raise gr.Error(result.message.replace("*", ""))
+            raise user_error(result.message.replace("*", ""))
         return result.top_k
 
     with gr.Row(visible=False):

@@ -17,7 +17,8 @@ from typing import Any
 from cnndemo.messages import CnnDemoError, Message, error_message
 from locales import DEFAULT_LANGUAGE, LANGUAGES, catalogue, normalise, word
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "normalise", "t", "say", "model_label", "field_name", "L", "i18n"]
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "normalise", "t", "say", "model_label", "field_name", "L", "i18n",
+           "user_error"]
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +27,14 @@ def i18n():
     import gradio as gr
 
     return gr.I18n(**{lang: catalogue(lang) for lang in LANGUAGES})
+
+
+def user_error(text: str, title: str | None = None):
+    """A ``gr.Error`` for a user's mistake: shown as a sentence, logged by the caller as one
+    line, without Gradio printing a traceback into the server log."""
+    import gradio as gr
+
+    return gr.Error(text, title=title or "Error", print_exception=False)
 
 
 def L(key: str):
@@ -63,6 +72,7 @@ def model_label(arch_display: str, source: str, card: dict, lang: str) -> str:
     if source == "shipped":
         return arch_display if card else t("model.untrained_label", lang, model=arch_display)
     accuracy = card.get("test_accuracy")
-    when = str(card.get("trained_at", ""))[:16].replace("T", " ")
-    return t(f"model.{source}_label", lang, model=arch_display, when=when,
-             accuracy=accuracy if accuracy is not None else float("nan"))
+    when = card.get("saved_at") or str(card.get("trained_at", ""))[:16].replace("T", " ")
+    label = t(f"model.{source}_label", lang, model=arch_display, when=when,
+              accuracy=accuracy if accuracy is not None else float("nan"))
+    return label + (f" · {card['saved_by']}" if card.get("saved_by") else "")

@@ -23,7 +23,7 @@ from cnndemo.predictor import Predictor, model_key
 from cnndemo.registry import list_models, model_info
 from cnndemo.training import OPTIMIZERS, TrainConfig, TrainEvent, TrainResult
 from webui import training_view as view
-from webui.i18n import L, say, t
+from webui.i18n import L, say, t, user_error
 from webui.language import session_language
 from webui.settings import Settings
 
@@ -80,8 +80,13 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
                                             elem_id="accuracy-plot", height=240, x_title="epoch",
                                             y_title="accuracy")
             summary = gr.Markdown(elem_id="train-summary")
-            save = gr.Button(L("train.save"), elem_id="train-save", interactive=False)
+            with gr.Row():
+                saver = gr.Textbox(label=L("train.saved_by"), placeholder="", max_length=40, elem_id="train-saver",
+                                   scale=2)
+                save = gr.Button(L("train.save"), elem_id="train-save", interactive=False, scale=1)
             saved = gr.Markdown(elem_id="train-saved")
+    with gr.Accordion(L("train.saved_models"), open=False):
+        saved_table = gr.Dataframe(interactive=False, wrap=True, elem_id="saved-models")
     with gr.Row(elem_classes="cnndemo-row"):
         confusion = gr.Image(label=L("train.confusion"), elem_id="confusion", format="png", interactive=False,
                              buttons=[])
@@ -96,7 +101,11 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
         note = t("train.limits.off", lang) if not limits.enabled else (
             t("train.limits.capped", lang, epochs=limits.max_epochs, images=limits.max_train_images)
             if limits.capped else "")
-        return {limits_note: note}
+        return {limits_note: note, saved_table: saved_models_table(lang)}
+
+    def saved_models_table(lang: str):
+        headers, rows = view.saved_models(settings.user_weights, lang)
+        return gr.Dataframe(value=rows, headers=headers)
 
     def apply_preset(name: str, arch: str, mix: str):
         values = view.preset_values(name, arch, limits.max_epochs, limits.max_train_images, DATA_SIZE.get(mix, 1))
@@ -136,7 +145,7 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
             job = manager.start(config, owner=owner)
         except CnnDemoError as error:
             log.info("training refused: %s", error)
-            raise gr.Error(say(error, lang), title=t("train.not_started", lang)) from error
+            raise user_error(say(error, lang), title=t("train.not_started", lang)) from error
         history: list[TrainEvent] = []
         last_update = 0.0
         try:
@@ -213,15 +222,18 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
 
     confusion.select(on_cell, [result_state, lang_state], cell_digits, api_visibility="private")
 
-    def on_save(result: TrainResult | None, lang: str):
+    def on_save(result: TrainResult | None, who: str, lang: str):
         if result is None or result.status == "diverged":
-            raise gr.Error(t("train.nothing_to_save", lang))
+            raise user_error(t("train.nothing_to_save", lang))
         if settings.user_weights.resolve() == SHIPPED_WEIGHTS_DIR.resolve():
-            raise gr.Error(t("train.save_refused_shipped", lang))
-        card = build_card(result) | {"source": "trained in the app"}
+            raise user_error(t("train.save_refused_shipped", lang))
+        card = build_card(result) | {"source": "trained in the app", "saved_by": (who or "").strip()[:40],
+                                     "saved_at": time.strftime("%Y-%m-%d %H:%M")}
         path = save_weights(result.model, card, settings.user_weights, result.config.model)
-        log.info("saved %s (%s)", path, result.config.model)
-        return t("train.saved", lang, path=str(path), model=model_info(result.config.model).display_name)
+        predictor.add(model_key(result.config.model, "saved"), result.model, card)  # in the Draw tab at once
+        log.info("saved %s (%s, by %r)", path, result.config.model, card["saved_by"])
+        return {saved: t("train.saved", lang, path=str(path), model=model_info(result.config.model).display_name),
+                saved_table: saved_models_table(lang)}
 
-    save.click(on_save, [result_state, lang_state], saved, api_visibility="private")
+    save.click(on_save, [result_state, saver, lang_state], [saved, saved_table], api_visibility="private")
     page_loaders.append((on_load, [], [limits_note]))

@@ -5,6 +5,7 @@ without a browser). :mod:`webui.train_tab` lays the tab out and wires these in."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,30 @@ def confusion_cell(result: TrainResult, x: float, y: float, lang: str, shown: in
     if chosen.size > first.size:
         caption += " " + t("train.confusion.first_shown", lang, shown=first.size)
     return picture, caption
+
+
+def saved_models(directory: Path, lang: str) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the models saved on this server (``CNNDEMO_USER_WEIGHTS``): which
+    model, its figures, who saved it and when. Unreadable cards are left out."""
+    from cnndemo.cards import WeightsError, read_card
+    from cnndemo.registry import list_models
+
+    headers = [t(f"train.saved_models.{column}", lang) for column in ("model", "mnist", "pen", "by", "when")]
+    rows = []
+    for name in list_models():
+        if not (Path(directory) / f"{name}.json").is_file():
+            continue
+        try:
+            card = read_card(directory, name)
+        except WeightsError:
+            continue
+        pen = card.get("tests", {}).get("pen", {}).get("accuracy")
+        accuracy = card.get("test_accuracy")
+        rows.append([
+            model_info(name).display_name,
+            f"{accuracy:.2%}" if accuracy is not None else "",
+            f"{pen:.2%}" if pen is not None else "",
+            card.get("saved_by") or t("train.saved_models.nobody", lang),
+            card.get("saved_at") or str(card.get("trained_at", ""))[:16].replace("T", " "),
+        ])
+    return headers, rows
