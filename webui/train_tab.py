@@ -236,4 +236,4 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
                 saved_table: saved_models_table(lang)}
 
     save.click(on_save, [result_state, saver, lang_state], [saved, saved_table], api_visibility="private")
-    page_loaders.append((on_load, [], [limits_note]))
+    page_loaders.append((on_load, [], [limits_note, saved_table]))
