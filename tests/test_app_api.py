@@ -125,3 +125,42 @@ def test_user_mistakes_are_logged_as_one_line_each_not_a_traceback(app_server, c
     assert "Traceback" not in new, new[-3000:]
     refused = [line for line in new.splitlines() if "classify refused" in line]
     assert len(refused) == len(mistakes), new[-3000:]
+
+
+def in_process_activations(models: str, png: Path):
+    """The activations the app computes for an uploaded picture, in this process (same path)."""
+    from cnndemo.predictor import Predictor
+    from webui import analysis
+
+    predictor = Predictor.load(models=[models], precision="float32")
+    result = analysis.analyse_picture(predictor, models, analysis.open_picture(str(png)), None, "en", False)
+    return result.drawing.output
+
+
+def test_explain_returns_the_models_own_number_for_a_cell(client, mnist, tmp_path):
+    path = digit_png(mnist.x_test[0], 2, tmp_path, 0)
+    api = client.view_api(print_info=False, return_format="dict")
+    assert "/explain" in api["named_endpoints"]
+    conv = client.predict(handle_file(str(path)), "SimpleCNN", "conv2", 5, 4, 6, api_name="/explain")
+    for field in ("value", "pre_activation", "bias", "terms_sum", "receptive_field", "kind"):
+        assert field in conv, field
+    assert conv["kind"] == "conv2d" and conv["cell"] == [5, 4, 6]
+    assert conv["pre_activation"] == pytest.approx(conv["terms_sum"] + conv["bias"], rel=1e-5, abs=1e-6)
+    assert conv["value"] == pytest.approx(max(conv["pre_activation"], 0.0), rel=1e-3, abs=1e-4)
+    top, left, bottom, right = conv["receptive_field"]
+    assert (bottom - top + 1, right - left + 1) == (8, 8)  # 3x3 conv2 on a 2x2 pool of 3x3 conv1: 8x8 pixels
+    activations = in_process_activations("simplecnn", path).activations
+    assert conv["value"] == pytest.approx(float(activations["conv2"][4, 6, 5]), rel=1e-3, abs=1e-4)
+    output = client.predict(handle_file(str(path)), "SimpleCNN", "predictions", 7, 0, 0, api_name="/explain")
+    assert output["kind"] == "softmax"
+    assert output["value"] == pytest.approx(output["prediction"]["7"] if "7" in output["prediction"]
+                                            else output["probabilities"][7], rel=1e-4)
+
+
+@pytest.mark.parametrize("layer, cell, words", [("no_such_layer", (0, 0, 0), "no_such_layer"),
+                                                ("conv1", (0, 40, 0), "outside")])
+def test_explain_refuses_bad_requests_with_a_sentence(client, mnist, tmp_path, layer, cell, words):
+    path = digit_png(mnist.x_test[0], 0, tmp_path, 0)
+    with pytest.raises(AppError) as error:
+        client.predict(handle_file(str(path)), "SimpleCNN", layer, *cell, api_name="/explain")
+    assert words in str(error.value)

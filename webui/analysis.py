@@ -104,17 +104,28 @@ def default_layer(predictor: Predictor, key: str) -> str:
     return model_info(predictor.get(key).arch).first_conv
 
 
+def page_of(cell: tuple[int, ...] | None) -> int:
+    """The first channel of the page of :data:`MAX_MAPS` maps that shows ``cell``'s channel."""
+    return (int(cell[0]) // MAX_MAPS) * MAX_MAPS if cell is not None and len(cell) == 3 else 0
+
+
 def show_layer(predictor: Predictor, drawing: Drawing, layer: str | None, lang: str,
-               mark: tuple[int, ...] | None = None, first_channel: int = 0) -> tuple[Image.Image, str, str]:
+               cell: tuple[int, ...] | None = None) -> tuple[Image.Image, str, str]:
     """One layer's feature maps from a drawing's activations (no forward pass).
+
+    ``cell``: a unit to outline ((channel, row, col) for maps, (unit,) for dense layers);
+    the maps shown are the page of :data:`MAX_MAPS` channels that holds it.
 
     Returns:
         (picture, caption, layer shown): an unknown layer falls back to the default one.
     """
     activations = drawing.output.activations
     if layer not in activations:
-        layer = default_layer(predictor, drawing.key)
+        layer, cell = default_layer(predictor, drawing.key), None
     activation = activations[layer]
+    if cell is not None and len(cell) != activation.ndim:
+        cell = None
+    first_channel = page_of(cell)
     kind = predictor.layer(drawing.key, layer).kind
     layout = feature_layout(activation.shape, max_maps=MAX_MAPS, first_channel=first_channel)
     shape = "×".join(str(d) for d in activation.shape)
@@ -124,7 +135,7 @@ def show_layer(predictor: Predictor, drawing: Drawing, layer: str | None, lang: 
                     channels=activation.shape[-1])
     else:
         caption = t("draw.feature_caption_units", lang, layer=layer, kind=kind, shape=shape)
-    picture = feature_grid(activation, max_maps=MAX_MAPS, first_channel=first_channel, mark=mark)
+    picture = feature_grid(activation, max_maps=MAX_MAPS, first_channel=first_channel, mark=cell)
     return picture, caption, layer
 
 
@@ -134,11 +145,12 @@ def step_captions(lang: str) -> dict[str, str]:
 
 
 def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str | None, lang: str,
-                  steps: dict[str, np.ndarray] | None = None) -> Analysis:
-    """Run one prepared (28, 28, 1) digit through model ``key`` and render the chosen layer."""
+                  steps: dict[str, np.ndarray] | None = None, cell: tuple[int, ...] | None = None) -> Analysis:
+    """Run one prepared (28, 28, 1) digit through model ``key`` and render the chosen layer
+    (``cell`` outlined, see :func:`show_layer`)."""
     output: ModelOutput = predictor.run(key, digit)
     drawing = Drawing(key, digit, output, steps)
-    feature_map, caption, _ = show_layer(predictor, drawing, layer, lang)
+    feature_map, caption, _ = show_layer(predictor, drawing, layer, lang, cell)
     resized = resized_input(predictor, drawing)
     return Analysis(
         top_k=output.top_k(TOP_K),
@@ -175,7 +187,7 @@ def empty_analysis(lang: str, message: str | None = None) -> Analysis:
 
 
 def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None, layer: str | None,
-                    lang: str, with_steps: bool = True) -> Analysis:
+                    lang: str, with_steps: bool = True, cell: tuple[int, ...] | None = None) -> Analysis:
     """Preprocess a drawing or upload and analyse it; blank or unreadable input -> a message.
 
     ``with_steps``: also draw the preprocessing steps (skipped while nobody looks at them).
@@ -189,7 +201,7 @@ def analyse_picture(predictor: Predictor, key: str, picture: Image.Image | None,
         prompt = t("draw.prompt", lang)
         return empty_analysis(lang, f"{prompt}  \n{say(error, lang)}" if error.code.startswith("drawing.empty")
                               else f"⚠️ {say(error, lang)}")
-    result = analyse_digit(predictor, key, prepared.image, layer, lang, steps=prepared.steps)
+    result = analyse_digit(predictor, key, prepared.image, layer, lang, steps=prepared.steps, cell=cell)
     if with_steps:
         result.steps = steps_picture(result.drawing, lang)
     return result

@@ -17,6 +17,7 @@ from cnndemo.data.pen_render import PAD_BRUSH_PX, PAD_SIZE_PX
 from cnndemo.predictor import Predictor
 from webui import analysis
 from webui.drawpad import PAD_TEXT_KEYS, drawpad
+from webui.explain_panel import build_explain_panel
 from webui.i18n import LANGUAGES, L, model_label, say, t
 from webui.settings import Settings
 
@@ -89,6 +90,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
         with gr.Column(scale=5):
             feature_map = gr.Image(label=L("draw.feature_maps"), elem_id="feature-map", format="png", height=420,
                                    interactive=False, buttons=["fullscreen"])
+    panel = build_explain_panel(predictor, lang_state, drawing_state, model, layer, feature_map, page_loaders)
     steps_open = gr.State(False)  # the steps are drawn only while their accordion is open
     with gr.Accordion(L("draw.steps_title"), open=False) as steps_accordion:
         steps = gr.Image(label=L("draw.steps_label"), elem_id="steps", format="png", interactive=False, buttons=[],
@@ -111,18 +113,27 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
             updates[steps] = result.steps
         return updates
 
-    outputs = [label, model_input, resized_input, feature_map, message, drawing_state, steps]
+    outputs = [label, model_input, resized_input, feature_map, message, drawing_state, steps, *panel.outputs]
+    # The chosen cell (panel.chosen) is outlined on the new feature maps and explained again.
+    extra_inputs = [lang_state, steps_open, panel.chosen, panel.kernels_open]
 
-    def on_draw(value: str, key: str, layer_name: str, lang: str, with_steps: bool):
+    def analysed(picture: Image.Image | None, key: str, layer_name: str, lang: str, with_steps: bool,
+                 chosen: tuple | None, kernels_open: bool) -> dict:
+        cell = chosen[1] if chosen and chosen[0] == layer_name else None
+        result = analysis.analyse_picture(predictor, key, picture, layer_name, lang, with_steps, cell)
+        return show(result, with_steps) | panel.follow(predictor, result.drawing, chosen, lang, kernels_open)
+
+    def on_draw(value: str, key: str, layer_name: str, lang: str, with_steps: bool, chosen, kernels_open: bool):
         try:
             picture = analysis.decode_data_url(value)
         except analysis.BadPictureError as error:
             log.info("unreadable drawing: %s", error)
             return show(analysis.empty_analysis(lang, f"⚠️ {say(error, lang)}"))
-        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang, with_steps), with_steps)
+        return analysed(picture, key, layer_name, lang, with_steps, chosen, kernels_open)
 
-    def on_upload(picture: Image.Image | None, key: str, layer_name: str, lang: str, with_steps: bool):
-        return show(analysis.analyse_picture(predictor, key, picture, layer_name, lang, with_steps), with_steps)
+    def on_upload(picture: Image.Image | None, key: str, layer_name: str, lang: str, with_steps: bool, chosen,
+                  kernels_open: bool):
+        return analysed(picture, key, layer_name, lang, with_steps, chosen, kernels_open)
 
     def on_steps_open(drawing: analysis.Drawing | None, lang: str):
         return {steps_open: True, steps: analysis.steps_picture(drawing, lang)}
@@ -137,7 +148,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
         picture, caption, _ = analysis.show_layer(predictor, drawing, layer_name, lang)
         return gr.Image(value=picture, label=caption)
 
-    def on_model(drawing: analysis.Drawing | None, key: str, lang: str):
+    def on_model(drawing: analysis.Drawing | None, key: str, lang: str, kernels_open: bool):
         layer_name = analysis.default_layer(predictor, key)
         updates = {
             layer: gr.Dropdown(choices=analysis.layer_choices(predictor, key), value=layer_name),
@@ -145,17 +156,18 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
                                        headers=analysis.architecture_headers(lang)),
         }
         if drawing is None:
-            return updates | show(analysis.empty_analysis(lang))
+            return updates | show(analysis.empty_analysis(lang)) | panel.follow(predictor, None, None, lang, False)
         result = analysis.analyse_digit(predictor, key, drawing.digit, layer_name, lang, steps=drawing.steps)
-        return updates | show(result, with_steps=False)
+        return (updates | show(result, with_steps=False)
+                | panel.follow(predictor, result.drawing, None, lang, kernels_open, model_changed=True))
 
-    pad.change(on_draw, [pad, model, layer, lang_state, steps_open], outputs, api_visibility="private",
+    pad.change(on_draw, [pad, model, layer, *extra_inputs], outputs, api_visibility="private",
                trigger_mode="always_last", show_progress="hidden")
-    upload.change(on_upload, [upload, model, layer, lang_state, steps_open], outputs, api_visibility="private",
+    upload.change(on_upload, [upload, model, layer, *extra_inputs], outputs, api_visibility="private",
                   show_progress="hidden")
     layer.input(on_layer, [drawing_state, layer, lang_state], feature_map, api_visibility="private",
                 show_progress="hidden")
-    model.input(on_model, [drawing_state, model, lang_state], [layer, architecture, *outputs],
+    model.input(on_model, [drawing_state, model, lang_state, panel.kernels_open], [layer, architecture, *outputs],
                 api_visibility="private", show_progress="hidden")
 
     def on_language(lang: str, drawing: analysis.Drawing | None, key: str, layer_name: str):

@@ -18,6 +18,7 @@ from webui.api import build_api
 from webui.draw_tab import build_draw_tab
 from webui.i18n import L, say, t
 from webui.language import language_js
+from webui.playground_tab import build_playground_tab
 from webui.settings import Settings
 from webui.train_tab import build_train_tab
 
@@ -26,6 +27,8 @@ CSS = (STATIC / "app.css").read_text(encoding="utf-8")
 KIOSK_CSS = (STATIC / "kiosk.css").read_text(encoding="utf-8")
 KIOSK_JS = "\n".join(line for line in (STATIC / "kiosk.js").read_text(encoding="utf-8").splitlines()
                      if not line.startswith("//"))
+FEATURE_CLICK_JS = "\n".join(line for line in (STATIC / "feature_click.js").read_text(encoding="utf-8").splitlines()
+                             if not line.startswith("//"))
 MAX_SESSIONS = 300  # sessions whose state (the last drawing's activations) the server keeps
 
 
@@ -71,7 +74,9 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
         header = gr.Markdown(elem_id="header")
         with gr.Tabs():
             with gr.Tab(L("tab.draw"), id="draw"):
-                build_draw_tab(predictor, settings, lang_state, page_loaders)
+                draw = build_draw_tab(predictor, settings, lang_state, page_loaders)
+            with gr.Tab(L("playground.tab"), id="playground", elem_id="playground-tab") as playground:
+                build_playground_tab(lang_state, draw.drawing, playground, page_loaders)
             if not settings.hides("train"):  # hidden on a kiosk: not built at all, so not callable either
                 with gr.Tab(L("tab.train"), id="train"):
                     build_train_tab(predictor, manager, settings, lang_state, page_loaders)
@@ -95,6 +100,7 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
             chosen.then(on_language, [lang_state], [header], api_visibility="private", show_progress="hidden")
             for loader, inputs, outputs in page_loaders:
                 chosen.then(loader, [lang_state, *inputs], outputs, api_visibility="private", show_progress="hidden")
+        demo.load(None, None, None, js=FEATURE_CLICK_JS, api_visibility="private")
         if settings.kiosk:
             demo.load(None, None, None, js=KIOSK_JS.replace("__IDLE__", str(settings.kiosk_idle_s)),
                       api_visibility="private")
