@@ -101,3 +101,21 @@ def test_playground_starts_from_a_sample_digit_and_refuses_bad_settings():
     assert "MNIST" in view.source
     with pytest.raises(CnnDemoError):
         playground_view.playground(None, 0, 3, 1, "valid", "edges", 0, "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_global_average_and_resize_cells_are_worded_in_both_languages(lang):
+    from webui.explain_html import explanation_html
+
+    common = {"layer": "x", "input_layer": "block5_pool", "value": 0.5, "recomputed": 0.5, "activation": "linear",
+              "receptive_field": [0, 0, 223, 223], "compute_dtype": "bfloat16", "pre_activation": 0.5, "bias": 0.0,
+              "terms_sum": 0.5}
+    gap = common | {"kind": "global_average", "cell": [3], "map_sum": 24.5, "count": 49}
+    resize = common | {"kind": "resize", "cell": [0, 100, 100], "input_layer": "input",
+                       "sources": [{"row": 12, "col": 12, "value": 1.0, "weight": 0.5},
+                                   {"row": 12, "col": 13, "value": 0.0, "weight": 0.5}]}
+    for explanation in (gap, resize):
+        text = explanation_html(explanation, lang, 224)
+        assert 'data-value="0.5"' in text and "{" not in text.replace("{}", "")
+        if lang == "ko":
+            assert re.search("[가-힣]", text)
