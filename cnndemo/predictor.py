@@ -158,9 +158,12 @@ def _run_batch(entry: LoadedModel, images: list[np.ndarray]) -> list[ModelOutput
     forward = entry.forward if len(images) == 1 else entry.forward_batch
     outputs = [output.numpy() for output in forward(np.stack(images))]
     seconds = time.perf_counter() - started
+    # With several images, each caller's slices are copied: a view would keep the whole
+    # batch's arrays alive for as long as any one caller keeps its own (a session's drawing).
+    own = (lambda a: a) if len(images) == 1 else np.copy
     return [
-        ModelOutput(probabilities=np.asarray(outputs[-1][i], np.float32),
-                    activations={name: output[i] for name, output in zip(entry.layer_names, outputs)},
+        ModelOutput(probabilities=np.array(outputs[-1][i], np.float32),
+                    activations={name: own(output[i]) for name, output in zip(entry.layer_names, outputs)},
                     seconds=seconds)
         for i in range(len(images))
     ]

@@ -24,6 +24,7 @@ from cnndemo.registry import model_info
 from cnndemo.render import digit_picture, feature_grid, feature_layout, steps_strip
 from webui.drawpad import decode_value
 from webui.i18n import say, t
+from webui.sessions import Drawing  # noqa: F401  (the session's drawing; kept here for callers)
 
 TOP_K = 5
 MAX_MAPS = 64
@@ -61,23 +62,6 @@ def open_picture(path: str) -> Image.Image:
         raise BadPictureError("upload.too_large") from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise BadPictureError("upload.not_a_picture") from error
-
-
-@dataclass
-class Drawing:
-    """A student's last drawing as one model saw it (kept in the session's ``gr.State``).
-
-    Attributes:
-        key: the predictor key of the model that ran.
-        digit: float32 (28, 28, 1) in [0, 1]: the model's input.
-        output: the forward pass: probabilities and every layer's activations.
-        steps: the preprocessing steps (uint8 pictures), None for a re-run on another model.
-    """
-
-    key: str
-    digit: np.ndarray
-    output: ModelOutput
-    steps: dict[str, np.ndarray] | None = None
 
 
 @dataclass
@@ -149,7 +133,7 @@ def analyse_digit(predictor: Predictor, key: str, digit: np.ndarray, layer: str 
     """Run one prepared (28, 28, 1) digit through model ``key`` and render the chosen layer
     (``cell`` outlined, see :func:`show_layer`)."""
     output: ModelOutput = predictor.run(key, digit)
-    drawing = Drawing(key, digit, output, steps)
+    drawing = Drawing(key, digit, output, steps, predictor=predictor)
     feature_map, caption, _ = show_layer(predictor, drawing, layer, lang, cell)
     resized = resized_input(predictor, drawing)
     return Analysis(
@@ -175,7 +159,7 @@ def drawing_message(predictor: Predictor, drawing: Drawing, lang: str) -> str:
     entry = predictor.get(drawing.key)
     info = model_info(entry.arch)
     message = t("draw.seen_resized" if info.resize else "draw.seen", lang, model=info.display_name,
-                side=info.input_size, ms=drawing.output.seconds * 1000, precision=entry.precision)
+                side=info.input_size, ms=drawing.seconds * 1000, precision=entry.precision)
     if not entry.trained:
         message += "  \n" + t("draw.untrained_note", lang)
     return message

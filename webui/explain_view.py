@@ -101,7 +101,7 @@ def explanation_of(predictor: Predictor, drawing: analysis.Drawing | None, layer
     entry = predictor.get(drawing.key)
     weights = layer_weights(predictor, drawing.key, layer) if layer in drawing.output.activations else {}
     explanation = explain_cell(entry.layers, layer, cell, drawing.output.activations, drawing.digit, weights,
-                               TOP_TERMS, probabilities=drawing.output.probabilities,
+                               TOP_TERMS, probabilities=drawing.probabilities,
                                model=model_info(entry.arch).display_name)
     return explanation.to_dict(), weights
 
