@@ -7,10 +7,11 @@ Importing it puts the repository root on ``sys.path`` (the scripts run as
 Nothing here imports TensorFlow, Keras, Gradio or Playwright until a function needs it.
 
 - The app: :func:`free_port`, :func:`child_env`, :func:`start_app` (``python app.py`` on a
-  free loopback port, waits for ``GET /`` to answer 200), :func:`stop_app`.
+  free loopback port, waits for ``GET /`` to answer 200), :func:`stop_app`,
+  :func:`export_commit` (a commit's tree in a temporary directory, to start the app from).
 - The browser: :data:`CHROMIUM` (Debian's, never ``playwright install``),
   :data:`CHROMIUM_ARGS`, :func:`launch_chromium`, :func:`new_page` (``locale="en-US"``: the
-  page's language follows the browser's).
+  page's language follows the browser's; other context options such as ``has_touch``).
 - Statistics: :func:`percentile` (numpy's default, linear interpolation between the two
   nearest ranks: Hyndman & Fan type 7, as in R and Excel's PERCENTILE.INC) and
   :func:`summary` (p50, p95, p99, mean, n). Every script's p50/p95 comes from here.
@@ -76,9 +77,20 @@ def log_tail(path: Path, chars: int = 3000) -> str:
         return f"(no log: {error})"
 
 
+def export_commit(commit: str = "HEAD") -> Path:
+    """A fresh temporary directory holding ``commit``'s tree (``git archive``: tracked files
+    only, as committed), to run the app as committed while the working tree is mid-edit."""
+    into = Path(tempfile.mkdtemp(prefix="cnndemo-tree-"))
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 def start_app(env_overrides: Mapping[str, str] | None, log_path: Path, timeout: float = APP_START_TIMEOUT_S,
-              poll_s: float = 0.1) -> tuple[subprocess.Popen, str]:
-    """Start ``python app.py`` in the repository root and wait until ``GET /`` answers 200.
+              poll_s: float = 0.1, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """Start ``python app.py`` in ``root`` (the repository by default; or an
+    :func:`export_commit` tree) and wait until ``GET /`` answers 200.
 
     The app listens on 127.0.0.1 and a free port, and saves models to a fresh, empty
     ``CNNDEMO_USER_WEIGHTS`` directory (never the repository's, and no earlier saved model
@@ -99,7 +111,7 @@ def start_app(env_overrides: Mapping[str, str] | None, log_path: Path, timeout: 
     url = f"http://{env['CNNDEMO_HOST']}:{env['CNNDEMO_PORT']}/"
     log_path = Path(log_path)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=child_env(env), stdout=log,
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=child_env(env), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.perf_counter() + timeout
     while True:
@@ -150,10 +162,12 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def new_page(browser: Any, width: int = 1280, height: int = 1000) -> Any:
+def new_page(browser: Any, width: int = 1280, height: int = 1000, **context_options: Any) -> Any:
     """A page in a new context (its own Gradio session) with ``locale="en-US"``: the app's
-    default language follows the browser, and the scripts read English labels."""
-    return browser.new_context(viewport={"width": width, "height": height}, locale="en-US").new_page()
+    default language follows the browser, and the scripts read English labels.
+    ``context_options`` go to ``browser.new_context`` (e.g. ``has_touch=True``)."""
+    return browser.new_context(viewport={"width": width, "height": height}, locale="en-US",
+                               **context_options).new_page()
 
 
 # --- statistics -------------------------------------------------------------------------
