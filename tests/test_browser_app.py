@@ -166,6 +166,7 @@ def test_a_tiny_run_shows_progress_both_curves_and_the_results(app_url, new_cont
     open_app(page, app_url)
     setup_training(page, epochs=1, images=3000, batch=32)
     # The page's loader worded the saved-models table (its headers come from the server).
+    page.locator("#saved-models-list .label-wrap").click()
     wait_text(page, "#saved-models", "saved by", timeout_ms=PAGE_LOAD_MS)
     page.evaluate(
         "() => { const el = document.querySelector('#train-status'); window.__statuses = [el.innerText];"

@@ -85,7 +85,7 @@ def build_train_tab(predictor: Predictor, manager: TrainingManager, settings: Se
                                    scale=2)
                 save = gr.Button(L("train.save"), elem_id="train-save", interactive=False, scale=1)
             saved = gr.Markdown(elem_id="train-saved")
-    with gr.Accordion(L("train.saved_models"), open=False):
+    with gr.Accordion(L("train.saved_models"), open=False, elem_id="saved-models-list"):
         saved_table = gr.Dataframe(interactive=False, wrap=True, elem_id="saved-models")
     with gr.Row(elem_classes="cnndemo-row"):
         confusion = gr.Image(label=L("train.confusion"), elem_id="confusion", format="png", interactive=False,
