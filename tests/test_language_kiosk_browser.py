@@ -12,6 +12,7 @@ from browser import (
     touch_digit, wait_strokes, wait_text, wait_top_class,
 )
 from conftest import running_app
+from locales import word
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -115,7 +116,8 @@ def test_kiosk_hides_the_teachers_parts_and_resets_after_idle_time(kiosk_url, ne
     box = open_app(page, kiosk_url)
     assert_language(page, "ko")
     # The operator's parts are not there: no Train tab, no upload, no API page or settings in the footer.
-    assert page.get_by_role("tab").all_inner_texts() == [WORDS["ko"]["tab"]]
+    # The students' tabs stay (Draw, the Conv2D playground); the Train tab is not built.
+    assert page.get_by_role("tab").all_inner_texts() == [WORDS["ko"]["tab"], word("playground.tab", lang="ko")]
     assert page.locator("#upload").count() == 0 or not page.locator("#upload").is_visible()
     assert page.locator("footer a, footer button").count() == 0
     # Touch-first: large targets.
