@@ -74,6 +74,10 @@ def test_the_switch_changes_the_language_and_keeps_the_drawing(app_url, new_cont
     wait_text(page, MESSAGE, WORDS["ko"]["seen"])
     page.wait_for_function("() => document.querySelector('#drawpad button.drawpad-clear').innerText === '지우기'")
     assert_language(page, "ko")
+    # Every tab's label, not only the selected one's (Gradio re-translates only that one itself).
+    korean_tabs = [word(key, lang="ko") for key in ("tab.draw", "playground.tab", "tab.train")]
+    page.wait_for_function("tabs => JSON.stringify(Array.from(document.querySelectorAll('[role=tab]'))"
+                           ".map(t => t.innerText.trim())) === JSON.stringify(tabs)", arg=korean_tabs)
     assert top_class(page) == "7" and pad_state(page)["strokes"] == 1  # nothing was lost
     assert "lang=ko" in page.url
 

@@ -92,7 +92,7 @@ def build_explain_panel(predictor: Predictor, lang_state: gr.State, drawing_stat
                         layer: gr.Dropdown, feature_map: gr.Image, page_loaders: list) -> ExplainPanel:
     """Add the panel and the kernels accordion under the feature maps, with their events."""
     chosen, kernels_open = gr.State(None), gr.State(False)
-    with gr.Group(elem_id="explain"):
+    with gr.Group(elem_classes="cnndemo-explain"):
         gr.Markdown(L("explain.title"), elem_classes="cnndemo-heading")
         gr.Markdown(L("explain.help"))
         with gr.Row(equal_height=True):

@@ -73,12 +73,12 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
                                 visible=not settings.hides("language"))
         header = gr.Markdown(elem_id="header")
         with gr.Tabs():
-            with gr.Tab(L("tab.draw"), id="draw"):
+            with gr.Tab(L("tab.draw"), id="draw") as draw_tab:
                 draw = build_draw_tab(predictor, settings, lang_state, page_loaders)
             with gr.Tab(L("playground.tab"), id="playground", elem_id="playground-tab") as playground:
                 build_playground_tab(lang_state, draw.drawing, playground, page_loaders)
             if not settings.hides("train"):  # hidden on a kiosk: not built at all, so not callable either
-                with gr.Tab(L("tab.train"), id="train"):
+                with gr.Tab(L("tab.train"), id="train") as train_tab:
                     build_train_tab(predictor, manager, settings, lang_state, page_loaders)
         if not settings.hides("api"):
             build_api(predictor, settings)
@@ -87,8 +87,15 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
             # The browser chose (webui/static/language.js): ?lang=, its own language, or the default.
             return lang, lang
 
+        # Gradio re-translates only the selected tab's label when the language changes at run
+        # time: every tab's label is sent in the page's language instead.
+        tab_labels = {draw_tab: "tab.draw", playground: "playground.tab"}
+        if not settings.hides("train"):
+            tab_labels[train_tab] = "tab.train"
+
         def on_language(lang: str):
-            return {header: header_text(predictor, lang)}
+            return {header: header_text(predictor, lang)} | {tab: gr.Tab(label=t(key, lang))
+                                                              for tab, key in tab_labels.items()}
 
         chooser = language_js(settings.language)
         # When the page opens and when the switch is used: the browser picks the language, the
@@ -97,7 +104,8 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
         for event in (demo.load, language.input):
             chosen = event(choose_language, [language], [lang_state, language], js=chooser, api_visibility="private",
                            show_progress="hidden")
-            chosen.then(on_language, [lang_state], [header], api_visibility="private", show_progress="hidden")
+            chosen.then(on_language, [lang_state], [header, *tab_labels], api_visibility="private",
+                        show_progress="hidden")
             for loader, inputs, outputs in page_loaders:
                 chosen.then(loader, [lang_state, *inputs], outputs, api_visibility="private", show_progress="hidden")
         demo.load(None, None, None, js=FEATURE_CLICK_JS, api_visibility="private")
