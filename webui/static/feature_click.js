@@ -3,7 +3,6 @@
 // is, but the feature maps are enlarged to fill their box (app.css). So a real click on
 // them is turned into the click Gradio expects for the same pixel of the picture.
 () => {
-  window.cnndemoFeatureClick = 0;
   document.addEventListener('click', (event) => {
     const img = event.target instanceof Element && event.target.closest('#feature-map img');
     if (!img || !event.isTrusted || !img.naturalWidth) return;
@@ -12,7 +11,6 @@
     if (scale <= 1) return;  // not enlarged: Gradio's own arithmetic is right
     const x = (event.clientX - box.left - (box.width - img.naturalWidth * scale) / 2) / scale;
     const y = (event.clientY - box.top - (box.height - img.naturalHeight * scale) / 2) / scale;
-    window.cnndemoFeatureClick += 1;
     event.stopImmediatePropagation();
     event.preventDefault();
     if (x < 0 || y < 0 || x >= img.naturalWidth || y >= img.naturalHeight) return;  // the margin around it
