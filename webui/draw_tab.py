@@ -148,7 +148,7 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
         picture, caption, _ = analysis.show_layer(predictor, drawing, layer_name, lang)
         return gr.Image(value=picture, label=caption)
 
-    def on_model(drawing: analysis.Drawing | None, key: str, lang: str, kernels_open: bool):
+    def on_model(drawing: analysis.Drawing | None, key: str, lang: str, chosen, kernels_open: bool):
         layer_name = analysis.default_layer(predictor, key)
         updates = {
             layer: gr.Dropdown(choices=analysis.layer_choices(predictor, key), value=layer_name),
@@ -156,10 +156,10 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
                                        headers=analysis.architecture_headers(lang)),
         }
         if drawing is None:
-            return updates | show(analysis.empty_analysis(lang)) | panel.follow(predictor, None, None, lang, False)
+            return updates | show(analysis.empty_analysis(lang)) | panel.follow(predictor, None, chosen, lang, False)
         result = analysis.analyse_digit(predictor, key, drawing.digit, layer_name, lang, steps=drawing.steps)
         return (updates | show(result, with_steps=False)
-                | panel.follow(predictor, result.drawing, None, lang, kernels_open, model_changed=True))
+                | panel.follow(predictor, result.drawing, chosen, lang, kernels_open, model_changed=True))
 
     pad.change(on_draw, [pad, model, layer, *extra_inputs], outputs, api_visibility="private",
                trigger_mode="always_last", show_progress="hidden")
@@ -167,7 +167,8 @@ def build_draw_tab(predictor: Predictor, settings: Settings, lang_state: gr.Stat
                   show_progress="hidden")
     layer.input(on_layer, [drawing_state, layer, lang_state], feature_map, api_visibility="private",
                 show_progress="hidden")
-    model.input(on_model, [drawing_state, model, lang_state, panel.kernels_open], [layer, architecture, *outputs],
+    model.input(on_model, [drawing_state, model, lang_state, panel.chosen, panel.kernels_open],
+                [layer, architecture, *outputs],
                 api_visibility="private", show_progress="hidden")
 
     def on_language(lang: str, drawing: analysis.Drawing | None, key: str, layer_name: str):

@@ -62,7 +62,9 @@ class ExplainPanel:
             if model_changed and drawing is not None:
                 picture, caption = explain_view.first_kernels(predictor, drawing.key, lang)
                 updates[self.first_kernels] = gr.Image(value=picture, label=caption)
-        if chosen is None or drawing is None or model_changed:
+        if chosen is None:  # nothing chosen: nothing to change (each stroke stays light)
+            return updates
+        if drawing is None or model_changed:
             return updates | {self.chosen: None, self.field: None, self.html: _prompt(t("explain.pick", lang)),
                               self.slices: gr.Image(value=None, label=t("kernels.pick", lang))}
         return updates | self.show(predictor, drawing, *chosen, lang, numbers=False)
