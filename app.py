@@ -11,6 +11,21 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline kiosks: no calls home
 
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """At most ``arenas`` glibc malloc arenas (before any thread starts): with one arena per
+    request thread, freed activations stay spread over many and resident memory keeps rising
+    under a class's load. No effect where glibc is absent."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+limit_malloc_arenas()
+
 from cnndemo.jobs import TrainingLimits, TrainingManager  # noqa: E402
 from cnndemo.predictor import Predictor  # noqa: E402
 from webui.settings import Settings  # noqa: E402
