@@ -65,9 +65,13 @@ class ExplainPanel:
         if chosen is None:  # nothing chosen: nothing to change (each stroke stays light)
             return updates
         if drawing is None or model_changed:
-            return updates | {self.chosen: None, self.field: None, self.html: _prompt(t("explain.pick", lang)),
-                              self.slices: gr.Image(value=None, label=t("kernels.pick", lang))}
+            return updates | self.cleared(lang)
         return updates | self.show(predictor, drawing, *chosen, lang, numbers=False)
+
+    def cleared(self, lang: str) -> dict:
+        """No cell chosen: the panel asks for one."""
+        return {self.chosen: None, self.field: None, self.html: _prompt(t("explain.pick", lang)),
+                self.slices: gr.Image(value=None, label=t("kernels.pick", lang))}
 
     def show(self, predictor: Predictor, drawing: analysis.Drawing | None, layer: str, cell: tuple, lang: str,
              feature_map: gr.Image | None = None, numbers: bool = True) -> dict:
@@ -146,8 +150,7 @@ def _wire(panel: ExplainPanel, predictor: Predictor, lang_state: gr.State, drawi
         return panel.show(predictor, drawing, layer_name, cell, lang, feature_map, numbers=False)
 
     def on_layer(lang: str):  # another layer: its cells are new, pick again
-        return {panel.chosen: None, panel.field: None, panel.html: _prompt(t("explain.pick", lang)),
-                panel.slices: gr.Image(value=None, label=t("kernels.pick", lang))}
+        return panel.cleared(lang)
 
     def on_kernels(drawing: analysis.Drawing | None, key: str, lang: str):
         picture, caption = explain_view.first_kernels(predictor, drawing.key if drawing else key, lang)

@@ -29,7 +29,10 @@ TOP_TERMS = 8  # dense contributions listed one by one; the rest are summed
 MAX_SLICES = 64  # kernel slices drawn for a deep convolution (VGG16's block5 has 256 per filter)
 WEIGHTS_CACHED = 24  # layers whose float32 weights are kept (AlexNet's fc6 alone is 9 MB)
 
-_weights: OrderedDict[tuple[int, str], dict[str, np.ndarray]] = OrderedDict()
+# (id of the LoadedModel, layer) -> (that LoadedModel, its weights): the entry is kept and
+# compared, so a model replaced under the same key (a new training) never reads stale weights
+# through a reused id.
+_weights: OrderedDict[tuple[int, str], tuple[Any, dict[str, np.ndarray]]] = OrderedDict()
 _weights_lock = threading.Lock()
 
 
@@ -38,12 +41,13 @@ def layer_weights(predictor: Predictor, key: str, layer: str) -> dict[str, np.nd
     entry = predictor.get(key)
     cache_key = (id(entry), layer)
     with _weights_lock:
-        if cache_key in _weights:
+        cached = _weights.get(cache_key)
+        if cached is not None and cached[0] is entry:
             _weights.move_to_end(cache_key)
-            return _weights[cache_key]
+            return cached[1]
     weights = predictor.weights(entry.key, layer)
     with _weights_lock:
-        _weights[cache_key] = weights
+        _weights[cache_key] = (entry, weights)
         while len(_weights) > WEIGHTS_CACHED:
             _weights.popitem(last=False)
     return weights
