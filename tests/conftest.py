@@ -19,7 +19,8 @@ Fixtures
     seconds, default 90), yields the base URL (``"http://127.0.0.1:PORT/"``) and terminates
     the server at teardown. Browser tests and API tests share this one server; the app's
     output is in ``app.log`` under pytest's temporary directory and is quoted if start-up
-    fails.
+    fails. Under pytest-xdist (``-n N``) the controller starts this server once for every
+    worker (see ``pytest_configure`` below).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -91,11 +93,9 @@ def _log_tail(path: Path, chars: int = 4000) -> str:
         return "(no log)"
 
 
-@contextlib.contextmanager
-def running_app(log_dir: Path, **env_overrides: str):
-    """``python app.py`` on a free loopback port with ``env_overrides``; yields its base URL
-    once ``GET /`` answers 200 and stops it afterwards. Its output goes to ``log_dir/app.log``
-    and is quoted if start-up fails."""
+def start_app(log_dir: Path, **env_overrides: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``python app.py`` on a free loopback port with ``env_overrides`` (not waiting for
+    it): (process, base URL, log file). Its output goes to ``log_dir/app.log``."""
     port = free_port()
     log_path = log_dir / "app.log"
     env = {
@@ -108,38 +108,95 @@ def running_app(log_dir: Path, **env_overrides: str):
         "CNNDEMO_USER_WEIGHTS": str(log_dir / "user_weights"),  # never the repo's
         **env_overrides,
     }
-    url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+    return process, f"http://127.0.0.1:{port}/", log_path
+
+
+def wait_until_serving(url: str, log_path: Path, process: subprocess.Popen | None = None) -> None:
+    """Return once ``GET url`` answers 200; fail the test (quoting the log) if ``process`` exits
+    first or nothing answers within ``CNNDEMO_TEST_APP_START_S`` seconds."""
+    deadline = time.monotonic() + APP_START_S
+    while True:
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"app.py exited with code {process.returncode} before serving:\n{_log_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"app.py did not answer GET / with 200 within {APP_START_S:.0f} s:\n{_log_tail(log_path)}")
+        time.sleep(0.5)
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        deadline = time.monotonic() + APP_START_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app.py exited with code {process.returncode} before serving:\n{_log_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer GET / with 200 within {APP_START_S:.0f} s:\n{_log_tail(log_path)}")
-            time.sleep(0.5)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def running_app(log_dir: Path, **env_overrides: str):
+    """``python app.py`` on a free loopback port with ``env_overrides``; yields its base URL
+    once ``GET /`` answers 200 and stops it afterwards. Its output goes to ``log_dir/app.log``
+    and is quoted if start-up fails."""
+    process, url, log_path = start_app(log_dir, **env_overrides)
+    try:
+        wait_until_serving(url, log_path, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_app(process)
+
+
+# ------------------------------------------------------------------ one app for all xdist workers
+# With ``pytest -n N`` (pytest-xdist, as .ci/run runs it) the controller starts the app once,
+# at configure time, so it loads its models while the workers start and collect; every worker's
+# ``app_server`` then waits for that same server. Tests that must not share it with a test
+# running at the same moment (a training, a log read) carry the same ``xdist_group``.
+
+
+def _is_xdist_controller(config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config):
+    if _is_xdist_controller(config):
+        log_dir = Path(tempfile.mkdtemp(prefix="cnndemo-app-"))
+        config.cnndemo_shared_app = start_app(log_dir)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist: hand each worker the shared app's address and log."""
+    shared = getattr(node.config, "cnndemo_shared_app", None)
+    if shared is not None:
+        node.workerinput["cnndemo_app"] = [shared[1], str(shared[2])]
+
+
+def pytest_unconfigure(config):
+    shared = getattr(config, "cnndemo_shared_app", None)
+    if shared is not None:
+        stop_app(shared[0])
+        shutil.rmtree(shared[2].parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """(base URL, log file) of a running ``app.py`` (see the module docstring); one per session."""
+def app_server(request, tmp_path_factory):
+    """(base URL, log file) of a running ``app.py`` (see the module docstring): the one the
+    xdist controller started, or else one started here for this session."""
+    shared = getattr(request.config, "workerinput", {}).get("cnndemo_app")
+    if shared:
+        url, log_path = shared[0], Path(shared[1])
+        wait_until_serving(url, log_path)
+        yield url, log_path
+        return
     log_dir = tmp_path_factory.mktemp("app")
     with running_app(log_dir) as url:
         yield url, log_dir / "app.log"

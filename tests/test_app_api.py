@@ -10,7 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-pytestmark = pytest.mark.server
+# One worker at a time under xdist: a test here reads the shared server's log for its own refusals.
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("app-log")]
 from PIL import Image
 
 DISPLAY_NAMES = ["SimpleCNN", "AlexNet", "VGG16"]  # MODELS.md

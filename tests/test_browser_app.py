@@ -161,6 +161,7 @@ def plot_lines(page) -> list[dict]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(420)
+@pytest.mark.xdist_group("training")  # one training at a time on the shared server
 def test_a_tiny_run_shows_progress_both_curves_and_the_results(app_url, new_context):
     page = new_context().new_page()
     open_app(page, app_url)
@@ -198,6 +199,7 @@ def test_a_tiny_run_shows_progress_both_curves_and_the_results(app_url, new_cont
 
 @pytest.mark.slow
 @pytest.mark.timeout(420)
+@pytest.mark.xdist_group("training")  # one training at a time on the shared server
 def test_stop_ends_a_run_only_for_its_owner_and_the_model_is_drawn_on(app_url, new_context):
     page, other = new_context().new_page(), new_context().new_page()
     open_app(page, app_url)

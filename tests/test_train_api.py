@@ -6,7 +6,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-pytestmark = pytest.mark.server
+# The server runs one training at a time: under xdist every test that trains on it runs in one worker.
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("training")]
 
 
 def client_for(url: str, language: str = "en") -> Client:

@@ -242,11 +242,18 @@ def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
     assert abs(report["mnist_accuracy"] - card["test_accuracy"]) <= 0.02
 
 
-def test_cli_train_refuses_zero_epochs_in_words(tmp_path):
+def test_cli_train_refuses_zero_epochs_in_words(tmp_path, capsys):
+    # In-process (the same ``main`` as ``python -m cnndemo``): the refusal comes before any training.
+    from cnndemo.__main__ import main
+
     out = tmp_path / "weights"
-    result = run_cli("train", "--model", "simplecnn", "--epochs", "0", "--out", str(out), timeout=120)
-    assert result.returncode == 2
-    assert "Epochs must be a whole number from 1" in result.stderr and "Received: 0" in result.stderr
+    try:
+        code = main(["train", "--model", "simplecnn", "--epochs", "0", "--out", str(out)])
+    except SystemExit as exit_:
+        code = exit_.code
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert "Epochs must be a whole number from 1" in stderr and "Received: 0" in stderr
     assert not (out / "simplecnn.json").exists()
 
 
