@@ -39,14 +39,26 @@ def test_same_seed_same_result_other_seed_other_result(batch):
     assert np.array_equal(a, b) and not np.allclose(a, c)
 
 
+def max_filter_3x3(images: np.ndarray) -> np.ndarray:
+    """(b, 28, 28) -> each pixel's 3x3 neighbourhood maximum (outside the image not counted)."""
+    padded = np.pad(images, [(0, 0), (1, 1), (1, 1)], constant_values=-np.inf)
+    return np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(1, 2)).max(axis=(-2, -1))
+
+
 def test_stroke_width_thickens_and_thins(batch):
     from cnndemo.training.augment import _stroke_width
 
-    ink = batch.numpy().sum()
-    thicker = _stroke_width(batch, tf.fill([64], 1.0)).numpy()
-    thinner = _stroke_width(batch, tf.fill([64], -1.0)).numpy()
-    same = _stroke_width(batch, tf.fill([64], 0.0)).numpy()
-    assert np.allclose(same, batch.numpy())
+    images = batch.numpy()[..., 0]
+    ink = images.sum()
+    thicker = _stroke_width(images, tf.fill([64], 1.0)).numpy()
+    thinner = _stroke_width(images, tf.fill([64], -1.0)).numpy()
+    same = _stroke_width(images, tf.fill([64], 0.0)).numpy()
+    assert np.allclose(same, images)
+    # amount 1: the 3x3 dilation; -1: the 3x3 erosion; in between, a blend
+    assert np.allclose(thicker, max_filter_3x3(images), atol=1e-6)
+    assert np.allclose(thinner, -max_filter_3x3(-images), atol=1e-6)
+    halfway = _stroke_width(images, tf.fill([64], 0.5)).numpy()
+    assert np.allclose(halfway, (images + max_filter_3x3(images)) / 2, atol=1e-6)
     # a 3x3 dilation adds about a pixel on each side of 2-3 px strokes: much more ink
     assert thicker.sum() > 1.5 * ink and thinner.sum() < 0.6 * ink
 
@@ -65,6 +77,21 @@ def test_the_pipeline_is_deterministic_under_its_seed_and_new_each_epoch(mnist):
     assert not np.array_equal(one[0], one[1])  # the next epoch reshuffles and redraws
     other = first_batches(images, labels, TrainConfig(batch_size=64, augment="handwriting", seed=8))
     assert not np.array_equal(one[0], other[0])
+
+
+@pytest.mark.parametrize("augment", ["none", "handwriting"])
+def test_every_image_comes_once_per_epoch_in_batches_of_the_asked_size(mnist, augment):
+    # The handwriting augmentation runs on chunks of many batches, then splits them again.
+    from cnndemo.training.augment import CHUNK_IMAGES
+
+    n, batch_size = CHUNK_IMAGES + 300, 100
+    labels = np.arange(n)  # as labels, each image's index: which images came out
+    config = TrainConfig(batch_size=batch_size, augment=augment, seed=3)
+    batches = list(make_training_dataset(mnist.x_train[:n], labels, config))
+    sizes = [len(y) for _, y in batches]
+    assert sizes == [batch_size] * (n // batch_size) + [n % batch_size]
+    assert all(x.shape[1:] == (28, 28, 1) for x, _ in batches)
+    assert sorted(np.concatenate([y.numpy() for _, y in batches]).tolist()) == labels.tolist()
 
 
 @pytest.mark.slow

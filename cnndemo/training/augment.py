@@ -10,8 +10,11 @@ digits alike, one random draw per image:
 - **elastic distortion**: a smooth random displacement field (a 5x5 grid of random
   offsets, interpolated bilinearly) of up to 1.8 px.
 
-All of it is a few batched tensor operations per batch (no per-image Python), run in the
-tf.data pipeline: ``benchmarks/augment_throughput.py`` measures its cost on training speed.
+All of it is a few batched tensor operations (no per-image Python), run in the tf.data
+pipeline on chunks of about 4,096 images (:data:`CHUNK_IMAGES`; TensorFlow's per-operation
+costs make a chunk much cheaper per image than a batch of 64) that are then split into the
+training batches: ``benchmarks/augment_throughput.py`` measures its cost on training speed
+(BENCHMARKS.md).
 ``"affine"`` is the earlier recipe (Keras' RandomRotation, RandomZoom, RandomTranslation),
 kept so the first shipped weights' cards can be replayed.
 """
@@ -31,6 +34,7 @@ MAX_SHIFT_PX = 2.0
 ELASTIC_GRID = 5
 MAX_ELASTIC_PX = 1.8
 WIDTH_RANGE = (-0.6, 1.0)  # < 0: towards the erosion, > 0: towards the dilation
+CHUNK_IMAGES = 4096  # images augmented per call in the pipeline (a whole number of batches)
 
 HANDWRITING = {
     "stroke_width": f"blend towards 3x3 dilation/erosion, {WIDTH_RANGE[0]}..{WIDTH_RANGE[1]}",
@@ -51,30 +55,40 @@ def _uniform(u: tf.Tensor, low: float, high: float) -> tf.Tensor:
 
 
 def _stroke_width(images: tf.Tensor, amount: tf.Tensor) -> tf.Tensor:
-    thicker = tf.nn.max_pool2d(images, 3, 1, "SAME")
-    thinner = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
-    amount = amount[:, None, None, None]
-    return tf.where(amount >= 0, images + amount * (thicker - images), images - amount * (thinner - images))
+    """(b, 28, 28) blended towards their 3x3 dilation (amount > 0) or erosion (amount < 0).
+
+    One separable 3x3 max per batch: an erosion is the dilation of the negated image, so each
+    image is negated where its amount is negative, dilated, and negated back. Outside the
+    image counts as absent (-2 < any value), as ``max_pool2d``'s "SAME" padding does."""
+    sign = tf.where(amount >= 0, 1.0, -1.0)[:, None, None]
+    flipped = tf.pad(images * sign, [[0, 0], [1, 1], [1, 1]], constant_values=-2.0)
+    rows = tf.maximum(tf.maximum(flipped[:, :-2], flipped[:, 1:-1]), flipped[:, 2:])
+    dilated = tf.maximum(tf.maximum(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
+    return images + tf.abs(amount)[:, None, None] * (dilated * sign - images)
+
+
+def _resize_matrix(size_in: int, size_out: int) -> tf.Tensor:
+    """(size_out, size_in): ``tf.image.resize``'s bilinear interpolation as a matrix."""
+    basis = tf.eye(size_in)[None, :, :, None]  # one unit vector per column
+    return tf.image.resize(basis, [size_out, size_in], method="bilinear")[0, :, :, 0]
 
 
 def _bilinear(images: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor) -> tf.Tensor:
-    """Sample (b, 28, 28, 1) images at float source positions (b, 28, 28); zero outside."""
+    """Sample (b, 28, 28) images at float source positions (b, 28, 28); zero outside."""
     batch = tf.shape(images)[0]
-    padded = tf.reshape(tf.pad(images[..., 0], [[0, 0], [1, 1], [1, 1]]), [batch, -1])  # border of zeros
     width = SIDE + 2
+    padded = tf.reshape(tf.pad(images, [[0, 0], [1, 1], [1, 1]]), [-1])  # a border of zeros, flat
     rows = tf.clip_by_value(rows + 1.0, 0.0, SIDE + 0.999)  # +1: the padding; outside -> the zero border
     cols = tf.clip_by_value(cols + 1.0, 0.0, SIDE + 0.999)
     row0, col0 = tf.floor(rows), tf.floor(cols)
     fr, fc = rows - row0, cols - col0
-    r0, c0 = tf.cast(row0, tf.int32), tf.cast(col0, tf.int32)
-
-    def at(r, c):
-        index = tf.reshape(r * width + c, [batch, -1])
-        return tf.reshape(tf.gather(padded, index, batch_dims=1), tf.shape(rows))
-
-    top = at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc
-    bottom = at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc
-    return (top * (1 - fr) + bottom * fr)[..., None]
+    first = (tf.cast(row0, tf.int32) * width + tf.cast(col0, tf.int32)
+             + (tf.range(batch) * (width * width))[:, None, None])  # index of the top-left neighbour
+    top_left, top_right = tf.gather(padded, first), tf.gather(padded, first + 1)
+    bottom_left, bottom_right = tf.gather(padded, first + width), tf.gather(padded, first + width + 1)
+    top = top_left + (top_right - top_left) * fc
+    bottom = bottom_left + (bottom_right - bottom_left) * fc
+    return top + (bottom - top) * fr
 
 
 def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -88,7 +102,7 @@ def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     u = tf.random.stateless_uniform([batch, 9], seed=seed)
     field = tf.random.stateless_uniform([batch, ELASTIC_GRID, ELASTIC_GRID, 2], seed=seed + 1, minval=-1.0, maxval=1.0)
 
-    images = _stroke_width(images, _uniform(u[:, 0], *WIDTH_RANGE))
+    inked = _stroke_width(images[..., 0], _uniform(u[:, 0], *WIDTH_RANGE))
 
     angle = _uniform(u[:, 1], -1, 1) * (MAX_ROTATION_DEG * math.pi / 180)
     scale = _uniform(u[:, 2], *SCALE_RANGE)
@@ -109,14 +123,16 @@ def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     def per_image(v):
         return v[:, None, None]
 
-    displacement = tf.image.resize(field, [SIDE, SIDE], method="bilinear") * elastic[:, None, None, None]
-    rows = per_image(a10) * xs + per_image(a11) * ys + center - per_image(shift[:, 0]) + displacement[..., 0]
-    cols = per_image(a00) * xs + per_image(a01) * ys + center - per_image(shift[:, 1]) + displacement[..., 1]
-    warped = tf.clip_by_value(_bilinear(images, rows, cols), 0.0, 1.0)
+    # The 5x5 field resized bilinearly to 28x28 (as tf.image.resize), as two small products.
+    upsample = _resize_matrix(ELASTIC_GRID, SIDE)
+    displacement = tf.einsum("ij,bjkc,lk->bilc", upsample, field, upsample) * elastic[:, None, None, None]
+    rows = per_image(a10) * xs + per_image(a11) * ys + (center - per_image(shift[:, 0])) + displacement[..., 0]
+    cols = per_image(a00) * xs + per_image(a01) * ys + (center - per_image(shift[:, 1])) + displacement[..., 1]
+    warped = tf.clip_by_value(_bilinear(inked, rows, cols), 0.0, 1.0)
     # Like the app's preprocessing, the brightest ink is full white (a thinned stroke is
     # thin, not faint).
-    peak = tf.reduce_max(warped, axis=[1, 2, 3], keepdims=True)
-    return warped / tf.maximum(peak, 1e-3)
+    peak = tf.reduce_max(warped, axis=[1, 2], keepdims=True)
+    return (warped / tf.maximum(peak, 1e-3))[..., None]
 
 
 def affine_layers(seed: int):

@@ -21,18 +21,26 @@ def make_training_dataset(images: np.ndarray, labels: np.ndarray, config: TrainC
     """
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    dataset = dataset.shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
-    if images.dtype == np.uint8:
-        dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32)[..., None] / 255.0, y))
-    if config.augment == "handwriting":
-        from cnndemo.training.augment import handwriting
+    def as_float(x, y):
+        if x.dtype == tf.uint8:
+            return tf.cast(x, tf.float32)[..., None] / 255.0, y
+        return x, y
 
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
+        len(labels), seed=config.seed, reshuffle_each_iteration=True)
+    if config.augment == "handwriting":
+        from cnndemo.training.augment import CHUNK_IMAGES, handwriting
+
+        # Augmented a chunk (a whole number of batches) at a time, then split into batches:
+        # the same batches, at a fraction of the augmentation's cost per image.
+        chunk = config.batch_size * max(1, CHUNK_IMAGES // config.batch_size)
         seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
-        dataset = tf.data.Dataset.zip(dataset, seeds).map(
+        dataset = tf.data.Dataset.zip(dataset.batch(chunk).map(as_float), seeds).map(
             lambda batch, seed: (handwriting(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
-        )
-    elif config.augment == "affine":
+        ).rebatch(config.batch_size)
+    else:
+        dataset = dataset.batch(config.batch_size).map(as_float)
+    if config.augment == "affine":
         from cnndemo.training.augment import affine_layers
 
         augment = affine_layers(config.seed)
