@@ -11,20 +11,9 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline kiosks: no calls home
 
+from webui.memory import limit_malloc_arenas, start_malloc_trimmer  # noqa: E402  (light: ctypes only)
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """At most ``arenas`` glibc malloc arenas (before any thread starts): with one arena per
-    request thread, freed activations stay spread over many and resident memory keeps rising
-    under a class's load. No effect where glibc is absent."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
-
-
-limit_malloc_arenas()
+limit_malloc_arenas()  # before TensorFlow or Gradio start any thread
 
 from cnndemo.jobs import TrainingLimits, TrainingManager  # noqa: E402
 from cnndemo.predictor import Predictor  # noqa: E402
@@ -40,6 +29,7 @@ manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_
                                          max_train_images=settings.max_train_images))
 demo = build_demo(predictor, manager, settings)
 demo.queue(default_concurrency_limit=4, max_size=settings.queue_size)
+start_malloc_trimmer()  # resident memory follows what is alive (webui/memory.py)
 
 if __name__ == "__main__":
     demo.launch(**launch_options(settings))
