@@ -10,6 +10,8 @@ Strokes are polylines in fractions of the canvas.
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,7 +39,21 @@ def open_pad(page, url: str) -> dict:
     """Load a page with a drawing pad, wait until it is ready; return the canvas box."""
     page.goto(url, timeout=PAGE_LOAD_MS)
     page.wait_for_selector("#drawpad .drawpad[data-ready='1']", timeout=PAGE_LOAD_MS)
-    return canvas_box(page)
+    return settled_canvas_box(page)
+
+
+def settled_canvas_box(page, timeout_s: float = 10.0) -> dict:
+    """The canvas box once the page's layout has stopped moving it (fonts and styles can still
+    shift it just after the pad is ready; a stroke drawn at the old place would miss)."""
+    box = canvas_box(page)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+        again = canvas_box(page)
+        if again == box:
+            return box
+        box = again
+    return box
 
 
 def open_app(page, url: str) -> dict:
