@@ -20,28 +20,29 @@ from typing import Callable
 M_ARENA_MAX = -8
 
 
-def _libc():
+def _load_libc():
     try:
         return ctypes.CDLL("libc.so.6")
     except OSError:
         return None
 
 
+_LIBC = _load_libc()  # loaded once; None where there is no glibc
+
+
 def limit_malloc_arenas(arenas: int = 2) -> bool:
     """At most ``arenas`` glibc malloc arenas; True if set. Call before any thread starts."""
-    libc = _libc()
     try:
-        return bool(libc is not None and libc.mallopt(M_ARENA_MAX, arenas))
-    except AttributeError:
+        return bool(_LIBC is not None and _LIBC.mallopt(M_ARENA_MAX, arenas))
+    except AttributeError:  # a libc without mallopt
         return False
 
 
 def trim_malloc() -> bool:
     """Give free heap pages back to the system now (``malloc_trim(0)``); True if any were."""
-    libc = _libc()
     try:
-        return bool(libc is not None and libc.malloc_trim(0))
-    except AttributeError:
+        return bool(_LIBC is not None and _LIBC.malloc_trim(0))
+    except AttributeError:  # a libc without malloc_trim
         return False
 
 

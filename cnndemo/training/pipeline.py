@@ -21,13 +21,16 @@ def make_training_dataset(images: np.ndarray, labels: np.ndarray, config: TrainC
     """
     import tensorflow as tf
 
-    def as_float(x, y):
-        if x.dtype == tf.uint8:
-            return tf.cast(x, tf.float32)[..., None] / 255.0, y
-        return x, y
-
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
+    shuffled = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
         len(labels), seed=config.seed, reshuffle_each_iteration=True)
+
+    def batches(size: int):
+        """Batches of ``size`` as float32 (b, 28, 28, 1) in [0, 1]."""
+        batched = shuffled.batch(size)
+        if images.dtype == np.uint8:
+            batched = batched.map(lambda x, y: (tf.cast(x, tf.float32)[..., None] / 255.0, y))
+        return batched
+
     if config.augment == "handwriting":
         from cnndemo.training.augment import CHUNK_IMAGES, handwriting
 
@@ -35,11 +38,11 @@ def make_training_dataset(images: np.ndarray, labels: np.ndarray, config: TrainC
         # the same batches, at a fraction of the augmentation's cost per image.
         chunk = config.batch_size * max(1, CHUNK_IMAGES // config.batch_size)
         seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
-        dataset = tf.data.Dataset.zip(dataset.batch(chunk).map(as_float), seeds).map(
+        dataset = tf.data.Dataset.zip(batches(chunk), seeds).map(
             lambda batch, seed: (handwriting(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
         ).rebatch(config.batch_size)
     else:
-        dataset = dataset.batch(config.batch_size).map(as_float)
+        dataset = batches(config.batch_size)
     if config.augment == "affine":
         from cnndemo.training.augment import affine_layers
 
