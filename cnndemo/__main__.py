@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--init-from", dest="init_from", default=defaults.init_from, metavar="DIR",
                    help="go on training the weights whose card is in DIR (fine-tuning) instead of random ones")
+    p.add_argument("--ema-momentum", dest="ema_momentum", type=float, default=defaults.ema_momentum,
+                   help="end with a moving average of the weights (e.g. 0.998; 0 = the last step's weights)")
     p.add_argument("--out", help="directory for weights and card, e.g. weights/")
     p.add_argument("--log-every", dest="log_every", type=float, default=10.0, help="seconds between progress lines")
     p.add_argument("--quiet", action="store_true")

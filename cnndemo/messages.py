@@ -44,6 +44,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "train.whole_number": ("field", "low", "high", "received"),
     "train.choice": ("field", "choices", "received"),
     "train.learning_rate": ("received",),
+    "train.ema_momentum": ("received",),
     "train.precision": ("received", "available"),
     "train.busy": ("model", "percent", "minutes"),
     "train.disabled": (),

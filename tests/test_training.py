@@ -134,6 +134,9 @@ BAD_CONFIGS = {
     "data_unknown": (dict(data="emnist"), "train.choice"),
     "pen_copies_0": (dict(pen_copies=0), "train.whole_number"),
     "precision_unknown": (dict(precision="float8"), "train.precision"),
+    "ema_momentum_too_small": (dict(ema_momentum=0.5), "train.ema_momentum"),
+    "ema_momentum_1": (dict(ema_momentum=1.0), "train.ema_momentum"),
+    "ema_momentum_text": (dict(ema_momentum="high"), "train.ema_momentum"),
     "model_unknown": (dict(model="resnet"), "model.unknown"),
     "init_from_missing": (dict(init_from="no/such/weights"), "weights.start_card_wrong"),
 }
@@ -168,6 +171,29 @@ def test_init_from_goes_on_from_saved_weights_and_the_card_says_so(finished_run,
     assert card["initialised_from"]["weights_sha256"]  # the exact starting weights are named
     assert card["total_epochs"] == 2
     assert card["total_train_seconds"] >= card["train_seconds"]
+
+
+def test_ema_momentum_ends_with_the_moving_average_of_the_weights(finished_run, mnist, tmp_path):
+    from cnndemo.checkpoint import save_weights
+
+    first, _ = finished_run
+    save_weights(first.model, build_card(first), tmp_path, "simplecnn")
+    start = [w.copy() for w in first.model.get_weights()]
+
+    def distance_from_start(result) -> float:
+        return float(np.sqrt(sum(np.sum((w - s) ** 2) for w, s in zip(result.model.get_weights(), start))))
+
+    # Ten Adam steps at a large learning rate move the weights far. Keras's average starts at
+    # the weights after the first step (Adam's first step moves each weight by about the
+    # learning rate: a distance of ~0.01 * sqrt(93,322) = 3) and, with momentum 0.9999, takes
+    # in only ~0.1 % of the nine later ones.
+    settings = dict(init_from=str(tmp_path), learning_rate=0.01, validation_images=0)
+    plain = train(small_config(**settings), sets=small_sets(mnist, n_validation=0))
+    averaged = train(small_config(**settings, ema_momentum=0.9999), sets=small_sets(mnist, n_validation=0))
+    assert distance_from_start(plain) > 1.0
+    assert distance_from_start(averaged) < 0.35 * distance_from_start(plain)
+    assert build_card(averaged)["recipe"]["ema_momentum"] == 0.9999
+    assert build_card(plain)["recipe"]["ema_momentum"] == 0.0
 
 
 def test_init_from_needs_a_card_of_the_same_model(finished_run, mnist, tmp_path):

@@ -47,6 +47,10 @@ class TrainConfig:
         init_from: "" to start from random weights, or a directory holding this model's
             card and weights (e.g. ``weights/``) to go on training them (fine-tuning);
             the new card records the earlier card.
+        ema_momentum: 0 keeps the last step's weights; a value in [0.9, 1) keeps an
+            exponential moving average of the weights (Keras's ``use_ema``, updated after
+            every step as ``ema = m * ema + (1 - m) * weights``) and ends with it, which
+            smooths out the last steps' noise (about the last ``1 / (1 - m)`` steps count).
     """
 
     model: str = "simplecnn"
@@ -64,6 +68,7 @@ class TrainConfig:
     validations_per_epoch: int = 4
     seed: int = 0
     init_from: str = ""
+    ema_momentum: float = 0.0
 
     def check(self, max_epochs: int = MAX_EPOCHS, max_train_images: int = MAX_TRAIN_IMAGES) -> "TrainConfig":
         """Normalise the fields and raise :class:`TrainConfigError` for the first bad one.
@@ -96,6 +101,13 @@ class TrainConfig:
         if not (math.isfinite(rate) and 0 < rate <= 1):
             raise TrainConfigError("train.learning_rate", received=self.learning_rate)
         self.learning_rate = rate
+        try:
+            momentum = float(self.ema_momentum or 0.0)
+        except (TypeError, ValueError):
+            momentum = float("nan")
+        if not (momentum == 0.0 or 0.9 <= momentum < 1.0):
+            raise TrainConfigError("train.ema_momentum", received=self.ema_momentum)
+        self.ema_momentum = momentum
         if self.precision not in PRECISIONS:
             raise TrainConfigError("train.precision", received=self.precision, available=list(PRECISIONS))
         self.init_from = str(self.init_from or "")

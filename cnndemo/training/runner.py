@@ -105,9 +105,10 @@ def _optimizer(config: TrainConfig, total_steps: int, steps_per_epoch: int):
             warmup_target=config.learning_rate,
             warmup_steps=warmup,
         )
+    average = dict(use_ema=True, ema_momentum=config.ema_momentum) if config.ema_momentum else {}
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(rate, momentum=0.9)
-    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer](rate)
+        return keras.optimizers.SGD(rate, momentum=0.9, **average)
+    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer](rate, **average)
 
 
 def compile_model(model: Any, config: TrainConfig, total_steps: int, steps_per_epoch: int) -> None:
