@@ -15,20 +15,13 @@ from webui.memory import limit_malloc_arenas, start_malloc_trimmer  # noqa: E402
 
 limit_malloc_arenas()  # before TensorFlow or Gradio start any thread
 
-from cnndemo.jobs import TrainingLimits, TrainingManager  # noqa: E402
-from cnndemo.predictor import Predictor  # noqa: E402
 from webui.settings import Settings  # noqa: E402
-from webui.ui import build_demo, launch_options  # noqa: E402
+from webui.ui import create_app, launch_options  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request of Gradio's own start-up checks
 settings = Settings.from_env()
-predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
-predictor.add_saved(settings.user_weights)
-manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,
-                                         max_train_images=settings.max_train_images))
-demo = build_demo(predictor, manager, settings)
-demo.queue(default_concurrency_limit=4, max_size=settings.queue_size)
+demo = create_app(settings)
 start_malloc_trimmer()  # resident memory follows what is alive (webui/memory.py)
 
 if __name__ == "__main__":

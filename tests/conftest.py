@@ -155,6 +155,27 @@ def running_app(log_dir: Path, **env_overrides: str):
         stop_app(process)
 
 
+@contextlib.contextmanager
+def app_in_process(directory: Path, **env_overrides: str):
+    """The app as ``python app.py`` builds it (``webui.ui.create_app``) for the settings that
+    ``env_overrides`` give, served from this process on a free loopback port: yields its base
+    URL, closes it afterwards. Cheaper than :func:`running_app` (no second TensorFlow and
+    Gradio to import) for variants such as the kiosk or a Space; the shared server is still a
+    real ``app.py`` process."""
+    from webui.settings import Settings
+    from webui.ui import create_app, launch_options
+
+    port = free_port()
+    settings = Settings.from_env({**os.environ, "CNNDEMO_PORT": str(port), "CNNDEMO_HOST": "127.0.0.1",
+                                  "CNNDEMO_USER_WEIGHTS": str(directory / "user_weights"), **env_overrides})
+    demo = create_app(settings)
+    demo.launch(**launch_options(settings), prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
 # ------------------------------------------------------------------ one app for all xdist workers
 # With ``pytest -n N`` (pytest-xdist, as .ci/run runs it) the controller starts the app once,
 # at configure time, so it loads its models while the workers start and collect; every worker's

@@ -1,5 +1,5 @@
 """Both languages at phone and tablet widths, the language switch, and kiosk mode (a second
-server with CNNDEMO_KIOSK=1), in Debian's chromium driven by Playwright."""
+app, served in-process, with CNNDEMO_KIOSK=1), in Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from browser import (
     CANVAS, MESSAGE, SEVEN, TOP_CLASS, canvas_box, choose, in_viewport, message, mouse_digit, open_app, pad_state,
     touch_digit, wait_strokes, wait_text, wait_top_class,
 )
-from conftest import running_app
+from conftest import app_in_process
 from locales import word
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -108,7 +108,7 @@ IDLE_S = 10
 
 @pytest.fixture(scope="module")
 def kiosk_url(tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("kiosk"), CNNDEMO_KIOSK="1", CNNDEMO_KIOSK_IDLE_S=str(IDLE_S)) as url:
+    with app_in_process(tmp_path_factory.mktemp("kiosk"), CNNDEMO_KIOSK="1", CNNDEMO_KIOSK_IDLE_S=str(IDLE_S)) as url:
         yield url
 
 

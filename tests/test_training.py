@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +16,6 @@ from cnndemo.training import TrainConfig, train
 
 pytestmark = pytest.mark.unit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 KINDS = {"start", "batch", "validation", "epoch", "end"}
 
 
@@ -234,22 +230,27 @@ def test_a_diverging_run_ends_with_status_diverged(mnist, monkeypatch):
 
 # ---------------------------------------------------------------- CLI
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run(
-        [sys.executable, "-m", "cnndemo", *args], cwd=REPO_ROOT, env=env,
-        capture_output=True, text=True, timeout=timeout,
-    )
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """``python -m cnndemo ARGS`` in this process (the same ``main``): exit code, stdout, stderr."""
+    from cnndemo.__main__ import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.mark.slow
-def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
+def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path, capsys):
     out = tmp_path / "weights"
-    trained = run_cli("train", "--model", "simplecnn", "--epochs", "1", "--train-images", "200",
-                      "--validation-images", "100", "--log-every", "0", "--out", str(out))
-    assert trained.returncode == 0, trained.stderr[-3000:]
+    code, stdout, stderr = run_cli(capsys, "train", "--model", "simplecnn", "--epochs", "1", "--train-images", "200",
+                                   "--validation-images", "100", "--log-every", "0", "--out", str(out))
+    assert code == 0, stderr[-3000:]
     # progress is printed for every kind of event, the test pass included, without crashing
-    assert "epoch 1 step" in trained.stdout and "tested on 10,000 test images" in trained.stdout
+    assert "epoch 1 step" in stdout and "tested on 10,000 test images" in stdout
     card = json.loads((out / "simplecnn.json").read_text())
     assert card["model"] == "simplecnn"
     assert card["train_images"] == 200 and card["recipe"]["epochs"] == 1
@@ -258,9 +259,9 @@ def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
     assert (out / card["weights_file"]).is_file()
     assert 0 <= card["test_accuracy"] <= 1
 
-    evaluated = run_cli("evaluate", "simplecnn", "--weights", str(out), "--data", "mnist")
-    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
-    line = next(line for line in evaluated.stdout.splitlines() if line.startswith("{"))
+    code, stdout, stderr = run_cli(capsys, "evaluate", "simplecnn", "--weights", str(out), "--data", "mnist")
+    assert code == 0, stderr[-3000:]
+    line = next(line for line in stdout.splitlines() if line.startswith("{"))
     report = json.loads(line)
     assert report["model"] == "simplecnn"
     assert report["card_test_accuracy"] == card["test_accuracy"]
@@ -269,15 +270,8 @@ def test_cli_train_writes_a_card_that_evaluate_reads(tmp_path):
 
 
 def test_cli_train_refuses_zero_epochs_in_words(tmp_path, capsys):
-    # In-process (the same ``main`` as ``python -m cnndemo``): the refusal comes before any training.
-    from cnndemo.__main__ import main
-
     out = tmp_path / "weights"
-    try:
-        code = main(["train", "--model", "simplecnn", "--epochs", "0", "--out", str(out)])
-    except SystemExit as exit_:
-        code = exit_.code
-    stderr = capsys.readouterr().err
+    code, _, stderr = run_cli(capsys, "train", "--model", "simplecnn", "--epochs", "0", "--out", str(out))
     assert code == 2
     assert "Epochs must be a whole number from 1" in stderr and "Received: 0" in stderr
     assert not (out / "simplecnn.json").exists()

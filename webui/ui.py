@@ -113,3 +113,18 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
             demo.load(None, None, None, js=KIOSK_JS.replace("__IDLE__", str(settings.kiosk_idle_s)),
                       api_visibility="private")
     return demo
+
+
+def create_app(settings: Settings) -> gr.Blocks:
+    """What ``python app.py`` serves for ``settings``: the shipped models and the server's saved
+    ones loaded, one training manager with the settings' limits, the page built and queued.
+    Launch it with ``demo.launch(**launch_options(settings))``."""
+    from cnndemo.jobs import TrainingLimits
+
+    predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
+    predictor.add_saved(settings.user_weights)
+    manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,
+                                             max_train_images=settings.max_train_images))
+    demo = build_demo(predictor, manager, settings)
+    demo.queue(default_concurrency_limit=4, max_size=settings.queue_size)
+    return demo
