@@ -10,8 +10,8 @@ digits alike, one random draw per image:
 - **elastic distortion**: a smooth random displacement field (a 5x5 grid of random
   offsets, interpolated bilinearly) of up to 1.8 px.
 
-All of it is a few batched tensor operations (no per-image Python), run in the tf.data
-pipeline on chunks of about 4,096 images (:data:`CHUNK_IMAGES`; TensorFlow's per-operation
+All of it is a few batched tensor operations (no per-image Python; the elementwise
+arithmetic XLA-compiled), run in the tf.data pipeline on chunks of about 4,096 images (:data:`CHUNK_IMAGES`; TensorFlow's per-operation
 costs make a chunk much cheaper per image than a batch of 64) that are then split into the
 training batches: ``benchmarks/augment_throughput.py`` measures its cost on training speed
 (BENCHMARKS.md).
@@ -34,6 +34,7 @@ MAX_SHIFT_PX = 2.0
 ELASTIC_GRID = 5
 MAX_ELASTIC_PX = 1.8
 WIDTH_RANGE = (-0.6, 1.0)  # < 0: towards the erosion, > 0: towards the dilation
+PADDED = SIDE + 2  # an image with its border of zeros
 CHUNK_IMAGES = 4096  # images augmented per call in the pipeline (a whole number of batches)
 
 HANDWRITING = {
@@ -73,37 +74,24 @@ def _resize_matrix(size_in: int, size_out: int) -> tf.Tensor:
     return tf.image.resize(basis, [size_out, size_in], method="bilinear")[0, :, :, 0]
 
 
-def _bilinear(images: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor) -> tf.Tensor:
-    """Sample (b, 28, 28) images at float source positions (b, 28, 28); zero outside."""
-    batch = tf.shape(images)[0]
-    width = SIDE + 2
-    padded = tf.reshape(tf.pad(images, [[0, 0], [1, 1], [1, 1]]), [-1])  # a border of zeros, flat
-    rows = tf.clip_by_value(rows + 1.0, 0.0, SIDE + 0.999)  # +1: the padding; outside -> the zero border
-    cols = tf.clip_by_value(cols + 1.0, 0.0, SIDE + 0.999)
-    row0, col0 = tf.floor(rows), tf.floor(cols)
-    fr, fc = rows - row0, cols - col0
-    first = (tf.cast(row0, tf.int32) * width + tf.cast(col0, tf.int32)
-             + (tf.range(batch) * (width * width))[:, None, None])  # index of the top-left neighbour
-    top_left, top_right = tf.gather(padded, first), tf.gather(padded, first + 1)
-    bottom_left, bottom_right = tf.gather(padded, first + width), tf.gather(padded, first + width + 1)
-    top = top_left + (top_right - top_left) * fc
-    bottom = bottom_left + (bottom_right - bottom_left) * fc
-    return top + (bottom - top) * fr
+@tf.function(jit_compile=True)
+def _inked(images: tf.Tensor, amount: tf.Tensor) -> tf.Tensor:
+    """Stroke width changed, then flattened with a border of zeros: float32 (b * 30 * 30,)."""
+    inked = _stroke_width(images[..., 0], amount)
+    return tf.reshape(tf.pad(inked, [[0, 0], [1, 1], [1, 1]]), [-1])
 
 
-def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """Augment a batch: float32 (b, 28, 28, 1) in [0, 1] -> the same shape and range.
+@tf.function(jit_compile=True)
+def _sources(u: tf.Tensor, field: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Where each output pixel reads its source, from the random draws.
 
     Args:
-        seed: int (2,) tensor; the same images and seed give the same result.
+        u: float32 (b, 9) uniforms in [0, 1); field: float32 (b, 5, 5, 2) in [-1, 1].
+    Returns:
+        int32 (b, 28, 28): index of the top-left neighbour in :func:`_inked`'s flat images;
+        float32 (b, 28, 28) twice: the row and column fractions, in [0, 1).
     """
-    batch = tf.shape(images)[0]
-    seed = tf.cast(seed, tf.int64)
-    u = tf.random.stateless_uniform([batch, 9], seed=seed)
-    field = tf.random.stateless_uniform([batch, ELASTIC_GRID, ELASTIC_GRID, 2], seed=seed + 1, minval=-1.0, maxval=1.0)
-
-    inked = _stroke_width(images[..., 0], _uniform(u[:, 0], *WIDTH_RANGE))
-
+    batch = tf.shape(u)[0]
     angle = _uniform(u[:, 1], -1, 1) * (MAX_ROTATION_DEG * math.pi / 180)
     scale = _uniform(u[:, 2], *SCALE_RANGE)
     aspect = _uniform(u[:, 3], *ASPECT_RANGE)
@@ -128,11 +116,46 @@ def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     displacement = tf.einsum("ij,bjkc,lk->bilc", upsample, field, upsample) * elastic[:, None, None, None]
     rows = per_image(a10) * xs + per_image(a11) * ys + (center - per_image(shift[:, 0])) + displacement[..., 0]
     cols = per_image(a00) * xs + per_image(a01) * ys + (center - per_image(shift[:, 1])) + displacement[..., 1]
-    warped = tf.clip_by_value(_bilinear(inked, rows, cols), 0.0, 1.0)
+    # +1: the border of zeros; a source outside the image reads the border.
+    rows = tf.clip_by_value(rows + 1.0, 0.0, SIDE + 0.999)
+    cols = tf.clip_by_value(cols + 1.0, 0.0, SIDE + 0.999)
+    row0, col0 = tf.floor(rows), tf.floor(cols)
+    first = (tf.cast(row0, tf.int32) * PADDED + tf.cast(col0, tf.int32)
+             + (tf.range(batch) * (PADDED * PADDED))[:, None, None])
+    return first, rows - row0, cols - col0
+
+
+@tf.function(jit_compile=True)
+def _blend(top_left, top_right, bottom_left, bottom_right, row_fraction, col_fraction) -> tf.Tensor:
+    """Bilinear interpolation of the four neighbours, then the brightest ink brought to 1:
+    float32 (b, 28, 28) each -> float32 (b, 28, 28, 1) in [0, 1]."""
+    top = top_left + (top_right - top_left) * col_fraction
+    bottom = bottom_left + (bottom_right - bottom_left) * col_fraction
+    warped = tf.clip_by_value(top + (bottom - top) * row_fraction, 0.0, 1.0)
     # Like the app's preprocessing, the brightest ink is full white (a thinned stroke is
     # thin, not faint).
     peak = tf.reduce_max(warped, axis=[1, 2], keepdims=True)
     return (warped / tf.maximum(peak, 1e-3))[..., None]
+
+
+def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Augment a batch: float32 (b, 28, 28, 1) in [0, 1] -> the same shape and range.
+
+    Args:
+        seed: int (2,) tensor; the same images and seed give the same result.
+
+    The arithmetic runs in three XLA-compiled functions (each fuses its many elementwise
+    steps into one pass over the chunk); the four gathers of the bilinear sampling stay
+    TensorFlow's own, which are faster than XLA's on a CPU.
+    """
+    batch = tf.shape(images)[0]
+    seed = tf.cast(seed, tf.int64)
+    u = tf.random.stateless_uniform([batch, 9], seed=seed)
+    field = tf.random.stateless_uniform([batch, ELASTIC_GRID, ELASTIC_GRID, 2], seed=seed + 1, minval=-1.0, maxval=1.0)
+    flat = _inked(images, _uniform(u[:, 0], *WIDTH_RANGE))
+    first, row_fraction, col_fraction = _sources(u, field)
+    return _blend(tf.gather(flat, first), tf.gather(flat, first + 1), tf.gather(flat, first + PADDED),
+                  tf.gather(flat, first + PADDED + 1), row_fraction, col_fraction)
 
 
 def affine_layers(seed: int):
