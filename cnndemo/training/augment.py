@@ -10,6 +10,9 @@ digits alike, one random draw per image:
 - **elastic distortion**: a smooth random displacement field (a 5x5 grid of random
   offsets, interpolated bilinearly) of up to 1.8 px.
 
+The affine change and the distortion are one bilinear resampling of the stroke-width
+image, which is kept at 8 bits in between, as the data are.
+
 All of it is a few batched tensor operations (no per-image Python; the elementwise
 arithmetic XLA-compiled), run in the tf.data pipeline on chunks of about 4,096 images (:data:`CHUNK_IMAGES`; TensorFlow's per-operation
 costs make a chunk much cheaper per image than a batch of 64) that are then split into the
@@ -34,7 +37,7 @@ MAX_SHIFT_PX = 2.0
 ELASTIC_GRID = 5
 MAX_ELASTIC_PX = 1.8
 WIDTH_RANGE = (-0.6, 1.0)  # < 0: towards the erosion, > 0: towards the dilation
-PADDED = SIDE + 2  # an image with its border of zeros
+CORNERS = SIDE + 1  # top-left corners of 2x2 neighbourhoods in an image with a border of zeros
 CHUNK_IMAGES = 4096  # images augmented per call in the pipeline (a whole number of batches)
 
 HANDWRITING = {
@@ -75,10 +78,17 @@ def _resize_matrix(size_in: int, size_out: int) -> tf.Tensor:
 
 
 @tf.function(jit_compile=True)
-def _inked(images: tf.Tensor, amount: tf.Tensor) -> tf.Tensor:
-    """Stroke width changed, then flattened with a border of zeros: float32 (b * 30 * 30,)."""
+def _inked_neighbourhoods(images: tf.Tensor, amount: tf.Tensor) -> tf.Tensor:
+    """Stroke width changed, kept at 8 bits (as the data are), then, for every pixel of the
+    image with a border of zeros, its 2x2 neighbourhood (itself, right, below, below-right)
+    packed into one 32-bit word: uint32 (b * 29 * 29,), so that bilinear sampling needs one
+    gather per output pixel instead of four."""
     inked = _stroke_width(images[..., 0], amount)
-    return tf.reshape(tf.pad(inked, [[0, 0], [1, 1], [1, 1]]), [-1])
+    levels = tf.cast(tf.round(tf.clip_by_value(inked, 0.0, 1.0) * 255.0), tf.uint8)
+    bordered = tf.pad(levels, [[0, 0], [1, 1], [1, 1]])  # (b, 30, 30)
+    neighbourhoods = tf.stack([bordered[:, :-1, :-1], bordered[:, :-1, 1:],
+                               bordered[:, 1:, :-1], bordered[:, 1:, 1:]], axis=-1)  # (b, 29, 29, 4)
+    return tf.reshape(tf.bitcast(neighbourhoods, tf.uint32), [-1])
 
 
 @tf.function(jit_compile=True)
@@ -88,8 +98,9 @@ def _sources(u: tf.Tensor, field: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.T
     Args:
         u: float32 (b, 9) uniforms in [0, 1); field: float32 (b, 5, 5, 2) in [-1, 1].
     Returns:
-        int32 (b, 28, 28): index of the top-left neighbour in :func:`_inked`'s flat images;
-        float32 (b, 28, 28) twice: the row and column fractions, in [0, 1).
+        int32 (b, 28, 28): index of the source's neighbourhood in
+        :func:`_inked_neighbourhoods`; float32 (b, 28, 28) twice: the row and column
+        fractions, in [0, 1).
     """
     batch = tf.shape(u)[0]
     angle = _uniform(u[:, 1], -1, 1) * (MAX_ROTATION_DEG * math.pi / 180)
@@ -120,15 +131,17 @@ def _sources(u: tf.Tensor, field: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.T
     rows = tf.clip_by_value(rows + 1.0, 0.0, SIDE + 0.999)
     cols = tf.clip_by_value(cols + 1.0, 0.0, SIDE + 0.999)
     row0, col0 = tf.floor(rows), tf.floor(cols)
-    first = (tf.cast(row0, tf.int32) * PADDED + tf.cast(col0, tf.int32)
-             + (tf.range(batch) * (PADDED * PADDED))[:, None, None])
+    first = (tf.cast(row0, tf.int32) * CORNERS + tf.cast(col0, tf.int32)
+             + (tf.range(batch) * (CORNERS * CORNERS))[:, None, None])
     return first, rows - row0, cols - col0
 
 
 @tf.function(jit_compile=True)
-def _blend(top_left, top_right, bottom_left, bottom_right, row_fraction, col_fraction) -> tf.Tensor:
-    """Bilinear interpolation of the four neighbours, then the brightest ink brought to 1:
-    float32 (b, 28, 28) each -> float32 (b, 28, 28, 1) in [0, 1]."""
+def _blend(neighbourhoods: tf.Tensor, row_fraction: tf.Tensor, col_fraction: tf.Tensor) -> tf.Tensor:
+    """Bilinear interpolation in each gathered neighbourhood (uint32 (b, 28, 28)), then the
+    brightest ink brought to 1: float32 (b, 28, 28, 1) in [0, 1]."""
+    corners = tf.cast(tf.bitcast(neighbourhoods, tf.uint8), tf.float32) * (1.0 / 255.0)  # (b, 28, 28, 4)
+    top_left, top_right, bottom_left, bottom_right = (corners[..., i] for i in range(4))
     top = top_left + (top_right - top_left) * col_fraction
     bottom = bottom_left + (bottom_right - bottom_left) * col_fraction
     warped = tf.clip_by_value(top + (bottom - top) * row_fraction, 0.0, 1.0)
@@ -145,17 +158,16 @@ def handwriting(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         seed: int (2,) tensor; the same images and seed give the same result.
 
     The arithmetic runs in three XLA-compiled functions (each fuses its many elementwise
-    steps into one pass over the chunk); the four gathers of the bilinear sampling stay
-    TensorFlow's own, which are faster than XLA's on a CPU.
+    steps into one pass over the chunk); the one gather of the bilinear sampling stays
+    TensorFlow's own, which is faster than XLA's on a CPU.
     """
     batch = tf.shape(images)[0]
     seed = tf.cast(seed, tf.int64)
     u = tf.random.stateless_uniform([batch, 9], seed=seed)
     field = tf.random.stateless_uniform([batch, ELASTIC_GRID, ELASTIC_GRID, 2], seed=seed + 1, minval=-1.0, maxval=1.0)
-    flat = _inked(images, _uniform(u[:, 0], *WIDTH_RANGE))
+    neighbourhoods = _inked_neighbourhoods(images, _uniform(u[:, 0], *WIDTH_RANGE))
     first, row_fraction, col_fraction = _sources(u, field)
-    return _blend(tf.gather(flat, first), tf.gather(flat, first + 1), tf.gather(flat, first + PADDED),
-                  tf.gather(flat, first + PADDED + 1), row_fraction, col_fraction)
+    return _blend(tf.gather(neighbourhoods, first), row_fraction, col_fraction)
 
 
 def affine_layers(seed: int):
