@@ -93,21 +93,27 @@ def _log_tail(path: Path, chars: int = 4000) -> str:
         return "(no log)"
 
 
-def start_app(log_dir: Path, **env_overrides: str) -> tuple[subprocess.Popen, str, Path]:
-    """Start ``python app.py`` on a free loopback port with ``env_overrides`` (not waiting for
-    it): (process, base URL, log file). Its output goes to ``log_dir/app.log``."""
-    port = free_port()
-    log_path = log_dir / "app.log"
-    env = {
+def app_environment(port: int, directory: Path, **env_overrides: str) -> dict[str, str]:
+    """The environment a test app runs with: this one, on 127.0.0.1:``port``, quiet, with its
+    saved models under ``directory`` (never the repo's ``user_weights/``), then ``env_overrides``."""
+    return {
         **os.environ,
         "CNNDEMO_PORT": str(port),
         "CNNDEMO_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "PYTHONUNBUFFERED": "1",
-        "CNNDEMO_USER_WEIGHTS": str(log_dir / "user_weights"),  # never the repo's
+        "CNNDEMO_USER_WEIGHTS": str(directory / "user_weights"),
         **env_overrides,
     }
+
+
+def start_app(log_dir: Path, **env_overrides: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``python app.py`` on a free loopback port with ``env_overrides`` (not waiting for
+    it): (process, base URL, log file). Its output goes to ``log_dir/app.log``."""
+    port = free_port()
+    log_path = log_dir / "app.log"
+    env = app_environment(port, log_dir, **env_overrides)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -166,8 +172,7 @@ def app_in_process(directory: Path, **env_overrides: str):
     from webui.ui import create_app, launch_options
 
     port = free_port()
-    settings = Settings.from_env({**os.environ, "CNNDEMO_PORT": str(port), "CNNDEMO_HOST": "127.0.0.1",
-                                  "CNNDEMO_USER_WEIGHTS": str(directory / "user_weights"), **env_overrides})
+    settings = Settings.from_env(app_environment(port, directory, **env_overrides))
     demo = create_app(settings)
     demo.launch(**launch_options(settings), prevent_thread_lock=True, quiet=True)
     try:

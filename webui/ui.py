@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from cnndemo.jobs import TrainingManager
+from cnndemo.jobs import TrainingLimits, TrainingManager
 from cnndemo.predictor import Predictor
 from cnndemo.registry import model_info
 from webui.api import build_api
@@ -119,8 +119,6 @@ def create_app(settings: Settings) -> gr.Blocks:
     """What ``python app.py`` serves for ``settings``: the shipped models and the server's saved
     ones loaded, one training manager with the settings' limits, the page built and queued.
     Launch it with ``demo.launch(**launch_options(settings))``."""
-    from cnndemo.jobs import TrainingLimits
-
     predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
     predictor.add_saved(settings.user_weights)
     manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,

@@ -14,10 +14,10 @@ The affine change and the distortion are one bilinear resampling of the stroke-w
 image, which is kept at 8 bits in between, as the data are.
 
 All of it is a few batched tensor operations (no per-image Python; the elementwise
-arithmetic XLA-compiled), run in the tf.data pipeline on chunks of about 4,096 images (:data:`CHUNK_IMAGES`; TensorFlow's per-operation
-costs make a chunk much cheaper per image than a batch of 64) that are then split into the
-training batches: ``benchmarks/augment_throughput.py`` measures its cost on training speed
-(BENCHMARKS.md).
+arithmetic XLA-compiled), run in the tf.data pipeline on chunks of about 4,096 images
+(:data:`CHUNK_IMAGES`; TensorFlow's per-operation costs make a chunk much cheaper per image
+than a batch of 64) that are then split into the training batches:
+``benchmarks/augment_throughput.py`` measures its cost on training speed (BENCHMARKS.md).
 ``"affine"`` is the earlier recipe (Keras' RandomRotation, RandomZoom, RandomTranslation),
 kept so the first shipped weights' cards can be replayed.
 """

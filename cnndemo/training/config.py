@@ -94,17 +94,11 @@ class TrainConfig:
                               ("data", DATA_MIXES)):
             if getattr(self, name) not in choices:
                 raise TrainConfigError("train.choice", field=name, choices=list(choices), received=getattr(self, name))
-        try:
-            rate = float(self.learning_rate)
-        except (TypeError, ValueError):
-            rate = float("nan")
+        rate = _number(self.learning_rate)
         if not (math.isfinite(rate) and 0 < rate <= 1):
             raise TrainConfigError("train.learning_rate", received=self.learning_rate)
         self.learning_rate = rate
-        try:
-            momentum = float(self.ema_momentum or 0.0)
-        except (TypeError, ValueError):
-            momentum = float("nan")
+        momentum = _number(self.ema_momentum or 0.0)
         if not (momentum == 0.0 or 0.9 <= momentum < 1.0):
             raise TrainConfigError("train.ema_momentum", received=self.ema_momentum)
         self.ema_momentum = momentum
@@ -120,6 +114,14 @@ class TrainConfig:
             except WeightsError as error:
                 raise TrainConfigError("weights.start_card_wrong", path=self.init_from, reason=error.code) from error
         return self
+
+
+def _number(value: Any) -> float:
+    """``value`` as a float; NaN (which no range accepts) when it is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _whole(value: Any, field_name: str, low: int, high: int) -> int:
