@@ -71,7 +71,9 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
             language = gr.Radio([("한국어", "ko"), ("English", "en")], value=None, label=L("header.language"),
                                 elem_id="language", scale=0, min_width=180,
                                 visible=not settings.hides("language"))
-        header = gr.Markdown(elem_id="header")
+        # Worded in the default language from the start, so the page below does not move when
+        # the browser's language is applied a moment after it opens (a pad that jumps under a finger).
+        header = gr.Markdown(header_text(predictor, settings.language), elem_id="header")
         with gr.Tabs():
             with gr.Tab(L("tab.draw"), id="draw") as draw_tab:
                 draw = build_draw_tab(predictor, settings, lang_state, page_loaders)
