@@ -38,6 +38,11 @@ FOUR = [[(0.35, 0.15), (0.25, 0.55), (0.7, 0.55)], [(0.6, 0.2), (0.6, 0.85)]]
 def open_pad(page, url: str) -> dict:
     """Load a page with a drawing pad, wait until it is ready; return the canvas box."""
     page.goto(url, timeout=PAGE_LOAD_MS)
+    return wait_pad_ready(page)
+
+
+def wait_pad_ready(page) -> dict:
+    """Wait until the page's drawing pad is ready (a page being loaded); return the canvas box."""
     page.wait_for_selector("#drawpad .drawpad[data-ready='1']", timeout=PAGE_LOAD_MS)
     return settled_canvas_box(page)
 
@@ -58,7 +63,13 @@ def settled_canvas_box(page, timeout_s: float = 10.0) -> dict:
 
 def open_app(page, url: str) -> dict:
     """Load the app, wait for the pad and the message; return the canvas box."""
-    box = open_pad(page, url)
+    page.goto(url, timeout=PAGE_LOAD_MS)
+    return wait_app_ready(page)
+
+
+def wait_app_ready(page) -> dict:
+    """Wait until the app being loaded shows its pad and message; return the canvas box."""
+    box = wait_pad_ready(page)
     page.wait_for_selector(MESSAGE, timeout=PAGE_LOAD_MS)
     return box
 
