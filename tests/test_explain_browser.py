@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from browser import (
-    CANVAS, SEVEN, canvas_box, mouse_digit, open_app, open_tab, set_number, touch_digit, wait_image, wait_text, wait_top_class,
+    CANVAS, SEVEN, canvas_box, open_app, open_tab, set_number, touch_digit, wait_image, wait_text, wait_top_class,
 )
 from test_browser_app import ensure_simplecnn
 
@@ -53,7 +53,7 @@ def expected(predictor, digit: np.ndarray, layer: str, cell: str) -> float:
 
 
 @pytest.mark.timeout(300)
-def test_tap_a_cell_at_tablet_width_then_type_one(app_url, new_context, simplecnn_predictor):
+def test_tap_a_cell_at_tablet_width_type_one_then_the_playground_on_the_drawing(app_url, new_context, simplecnn_predictor):
     context = new_context(has_touch=True, viewport={"width": 820, "height": 1180})
     page = context.new_page()
     box = open_app(page, app_url)
@@ -93,14 +93,7 @@ def test_tap_a_cell_at_tablet_width_then_type_one(app_url, new_context, simplecn
     assert float(again["value"]) == pytest.approx(expected(simplecnn_predictor, digit, "conv1", "3,12,14"),
                                                   rel=2e-2, abs=1e-2)
 
-
-@pytest.mark.timeout(240)
-def test_the_playground_works_out_the_output_size_on_the_drawing(app_url, new_context):
-    page = new_context().new_page()
-    box = open_app(page, app_url)
-    ensure_simplecnn(page)
-    mouse_digit(page, box, SEVEN)
-    assert wait_top_class(page) == "7"
+    # The Conv2D playground works on the same drawing and works out the output size.
     open_tab(page, "Conv2D playground")
     wait_text(page, "#pg-source", "your drawing")  # not the sample digit shown before the drawing
     wait_text(page, "#pg-formula", "26×26×4")  # 3x3 kernels, stride 1, valid: (28 − 3)/1 + 1 = 26
