@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cnndemo.data.pen_render import render_digits
 from cnndemo.data.pendigits import indices_of_writers, load_pendigits, writer_split
@@ -12,7 +13,6 @@ from cnndemo.data.sets import DigitSet, TrainingSets, concat
 from cnndemo.training import TrainConfig, make_training_dataset, train
 
 pytestmark = pytest.mark.unit
-tf = pytest.importorskip("tensorflow")
 
 
 @pytest.fixture(scope="module")
