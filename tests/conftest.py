@@ -193,8 +193,20 @@ def _is_xdist_controller(config) -> bool:
     return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
 
 
+def _may_select_server_tests(config) -> bool:
+    """False when ``-m`` rules out every test marked ``server`` (e.g. ``-m unit``): then no
+    shared app is started (a worker that still needs one starts its own)."""
+    if not config.option.markexpr:
+        return True
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(config.option.markexpr)
+    return any(expression.evaluate(lambda name, marks=marks: name in marks)
+               for marks in ({"server"}, {"server", "browser"}, {"server", "slow"}, {"server", "browser", "slow"}))
+
+
 def pytest_configure(config):
-    if _is_xdist_controller(config):
+    if _is_xdist_controller(config) and _may_select_server_tests(config):
         log_dir = Path(tempfile.mkdtemp(prefix="cnndemo-app-"))
         config.cnndemo_shared_app = start_app(log_dir)
 
