@@ -18,6 +18,7 @@ the same architecture are ``"<name>:<source>"`` (``"alexnet:saved"``, ``"alexnet
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -127,11 +128,11 @@ def build_forward(model: Any) -> tuple[Any, Any, list[str]]:
     extractor = keras.Model(model.inputs, [layer.output for layer in layers], name=f"{model.name}_features")
 
     def compiled(batch: int | None):
-        @tf.function(input_signature=[tf.TensorSpec((batch, *model.input_shape[1:]), tf.float32)])
-        def forward(images):
-            return extractor(images, training=False)
-
-        return forward
+        # A partial, not a nested function: TensorFlow counts traces per Python code object, and
+        # one nested ``forward`` per model and batch size (each traced once) would read to it as
+        # a function retraced "excessively" and print a warning at every start.
+        spec = tf.TensorSpec((batch, *model.input_shape[1:]), tf.float32)
+        return tf.function(functools.partial(extractor, training=False), input_signature=[spec])
 
     return compiled(1), compiled(None), [layer.name for layer in layers]
 

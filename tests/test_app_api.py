@@ -110,6 +110,14 @@ def test_non_image_file_is_an_error_and_the_server_keeps_serving(client, mnist, 
     assert top_label(result) == str(mnist.y_test[2])
 
 
+def test_the_app_starts_without_a_warning_from_tensorflow(app_server):
+    # What the teacher sees in the console before the address: TensorFlow's warnings (such as a
+    # tf.function "retraced excessively") would read as something gone wrong.
+    _, log_path = app_server
+    start_up = log_path.read_text(errors="replace").split("Running on local URL")[0]
+    assert "WARNING:tensorflow" not in start_up and "WARNING tensorflow" not in start_up, start_up[-3000:]
+
+
 def test_user_mistakes_are_logged_as_one_line_each_not_a_traceback(app_server, client, tmp_path):
     _, log_path = app_server
     before = log_path.read_text(errors="replace")
