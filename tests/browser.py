@@ -88,6 +88,19 @@ def pad_state(page) -> dict:
     )
 
 
+def record_pointer_types(page) -> None:
+    """From now on, note the pointer type ("mouse", "touch", "pen") of every press on the pad;
+    :func:`pointer_types` reads them."""
+    page.evaluate(
+        "canvas => { window.__types = []; document.querySelector(canvas)"
+        ".addEventListener('pointerdown', e => window.__types.push(e.pointerType), true); }", CANVAS)
+
+
+def pointer_types(page) -> list[str]:
+    """The pointer types noted by :func:`record_pointer_types`, in order."""
+    return page.evaluate("() => window.__types")
+
+
 def pixel(page, x: int, y: int) -> list[int]:
     """RGBA of the pad's canvas at canvas coordinates (x, y) of its 280-px drawing space."""
     return page.evaluate(

@@ -11,7 +11,7 @@ import time
 import gradio as gr
 import pytest
 
-from browser import mouse_digit, open_pad, pad_state, pixel, touch_digit
+from browser import mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, touch_digit
 from conftest import free_port
 from webui import demo_drawpad
 from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad
@@ -162,10 +162,7 @@ def test_six_touch_strokes_all_arrive(pad_url, browser):
         page.locator("#drawpad canvas.drawpad-canvas").scroll_into_view_if_needed()
         box = page.locator("#drawpad canvas.drawpad-canvas").bounding_box()
         scroll0 = page.evaluate("() => window.scrollY")
-        page.evaluate(
-            "() => { window.__types = []; document.querySelector('#drawpad canvas')"
-            ".addEventListener('pointerdown', e => window.__types.push(e.pointerType), true); }"
-        )
+        record_pointer_types(page)
         cdp = ctx.new_cdp_session(page)
         n0 = _n()
         inks = []
@@ -180,7 +177,7 @@ def test_six_touch_strokes_all_arrive(pad_url, browser):
         assert _n() == n0 + 6, f"handler got {_n() - n0} values for 6 touch strokes"
         assert inks == sorted(inks) and len(set(inks)) == 6, inks
         assert pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
-        assert page.evaluate("() => window.__types") == ["touch"] * 6
+        assert pointer_types(page) == ["touch"] * 6
         assert page.evaluate("() => window.scrollY") == scroll0, "touch scrolled the page"
         # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
         bitmap = page.evaluate("() => { const c = document.querySelector('#drawpad canvas'); return [c.width, c.height]; }")

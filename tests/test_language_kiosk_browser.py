@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from browser import (
-    CANVAS, FOUR, MESSAGE, SEVEN, TOP_CLASS, canvas_box, choose, clear_pad, in_viewport, message, mouse_digit, open_app,
-    pad_state, touch_digit, wait_app_ready, wait_strokes, wait_text, wait_top_class,
+    CANVAS, FOUR, MESSAGE, SEVEN, TOP_CLASS, canvas_box, choose, clear_pad, in_viewport, message, mouse_digit,
+    open_app, pad_state, pointer_types, record_pointer_types, touch_digit, wait_app_ready, wait_strokes, wait_text,
+    wait_top_class,
 )
 from conftest import app_in_process
 from locales import word
@@ -66,10 +67,7 @@ def test_each_language_on_a_phone_then_at_tablet_width(app_url, new_context, lan
     # the two languages' line heights): a finger already on it would not find it moved.
     tops = page.evaluate("() => window.__canvasTops")
     assert max(tops) - min(tops) <= 8, tops
-    page.evaluate(
-        "() => { window.__types = []; document.querySelector('#drawpad canvas.drawpad-canvas')"
-        ".addEventListener('pointerdown', e => window.__types.push(e.pointerType), true); }"
-    )
+    record_pointer_types(page)
     cdp = context.new_cdp_session(page)
     # On the phone a one-stroke 7; then, the same page at tablet width, the pad cleared and a
     # two-stroke 4 (both strokes must arrive).
@@ -90,7 +88,7 @@ def test_each_language_on_a_phone_then_at_tablet_width(app_url, new_context, lan
         assert WORDS[lang]["seen"] in message(page)
         page.locator(TOP_CLASS).scroll_into_view_if_needed()
         assert page.locator(TOP_CLASS).is_visible()
-    assert page.evaluate("() => window.__types") == ["touch"] * 3  # touches, not a mouse emulated
+    assert pointer_types(page) == ["touch"] * 3  # touches, not a mouse emulated
 
 
 @pytest.mark.timeout(240)
