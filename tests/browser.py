@@ -206,6 +206,21 @@ def dropdown_options(page, elem_id: str) -> list[str]:
     return page.locator(f"#{listbox} [role=option]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
 
 
+def wait_for_option(page, elem_id: str, wanted, timeout_ms: int = PREDICTION_MS) -> str:
+    """Reopen dropdown ``#elem_id`` until one of its options' labels satisfies ``wanted(label)``
+    (the choices may still be on their way from the server); return that label."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        labels = dropdown_options(page, elem_id)
+        page.keyboard.press("Escape")
+        page.locator(f"#{elem_id} input").blur()  # a focused dropdown does not open on the next click
+        matching = [label for label in labels if wanted(label)]
+        if matching:
+            return matching[0]
+        assert time.monotonic() < deadline, f"no wanted option in #{elem_id}: {labels}"
+        time.sleep(0.2)
+
+
 def choose(page, elem_id: str, contains: str) -> str:
     """Open dropdown ``#elem_id`` and click the first option whose label contains ``contains``."""
     labels = dropdown_options(page, elem_id)

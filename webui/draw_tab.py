@@ -15,6 +15,7 @@ from PIL import Image
 
 from cnndemo.data.pen_render import PAD_BRUSH_PX, PAD_SIZE_PX
 from cnndemo.predictor import Predictor
+from cnndemo.registry import model_info
 from webui import analysis
 from webui.drawpad import PAD_TEXT_KEYS, drawpad
 from webui.explain_panel import build_explain_panel
@@ -29,8 +30,6 @@ def model_choices(predictor: Predictor, lang: str) -> list[tuple[str, str]]:
     choices = []
     for key in predictor.keys():
         entry = predictor.get(key)
-        from cnndemo.registry import model_info
-
         choices.append((model_label(model_info(entry.arch).display_name, entry.source, entry.card, lang), key))
     return choices
 

@@ -15,7 +15,7 @@ from cnndemo.jobs import TrainingLimits, TrainingManager
 from cnndemo.predictor import Predictor
 from cnndemo.registry import model_info
 from webui.api import build_api
-from webui.draw_tab import build_draw_tab
+from webui.draw_tab import build_draw_tab, model_choices
 from webui.i18n import L, say, t
 from webui.language import language_js
 from webui.playground_tab import build_playground_tab
@@ -110,6 +110,14 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
                         show_progress="hidden")
             for loader, inputs, outputs in page_loaders:
                 chosen.then(loader, [lang_state, *inputs], outputs, api_visibility="private", show_progress="hidden")
+
+        def current_models(lang: str | None):
+            # Models trained or saved since the page opened (here or by anyone on the server):
+            # "now in the Draw tab" must be true when the student gets there.
+            return gr.Dropdown(choices=model_choices(predictor, lang or settings.language))
+
+        draw_tab.select(current_models, [lang_state], [draw.model], api_visibility="private", show_progress="hidden",
+                        queue=False)
         demo.load(None, None, None, js=FEATURE_CLICK_JS, api_visibility="private")
         if settings.kiosk:
             demo.load(None, None, None, js=KIOSK_JS.replace("__IDLE__", str(settings.kiosk_idle_s)),
