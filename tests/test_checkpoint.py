@@ -130,25 +130,24 @@ def test_shipped_simplecnn_weights_match_their_card():
 
 # ---------------------------------------------------------------- crash safety
 
-KILLED_SAVE = textwrap.dedent(
+PAUSED_SAVE = textwrap.dedent(
     """
-    import os, sys, time
+    import os, sys
     import numpy as np
     from cnndemo import checkpoint
     from cnndemo.registry import create_model
 
-    directory, hang_at = sys.argv[1], int(sys.argv[2])
+    directory = sys.argv[1]
     model = create_model("simplecnn", dtype="float32")
     rng = np.random.default_rng(99)
     model.set_weights([rng.normal(size=w.shape).astype(w.dtype) for w in model.get_weights()])
 
-    real_replace, calls = os.replace, []
+    real_replace = os.replace
 
     def replace(src, dst):
-        calls.append(dst)
-        if len(calls) == hang_at:
-            print("HANGING", dst, flush=True)
-            time.sleep(600)
+        print("PAUSED", dst, flush=True)
+        if sys.stdin.readline().strip() != "go":  # the test kills the process instead
+            raise SystemExit("no go")
         return real_replace(src, dst)
 
     checkpoint.os.replace = replace
@@ -158,38 +157,43 @@ KILLED_SAVE = textwrap.dedent(
 )
 
 
-# save_weights moves shard(s), then the index, then the card: hang at the first move
-# (nothing new visible yet) and at the card (all new weight files already in place).
-@pytest.mark.parametrize("hang_at", ["first_move", "card"])
-def test_save_killed_midway_leaves_the_old_weights_loadable(saved, tmp_path, hang_at):
+def test_a_save_killed_at_any_step_leaves_the_old_weights_loadable(saved, tmp_path):
+    """save_weights moves the shard(s), then the index, then the card (each move atomic). A save
+    paused before each move leaves on disk what a kill at that moment leaves (a kill changes no
+    file): the old card and weights must load at every pause, and after the kill at the card."""
     model, directory = saved
     old_card = read_card(directory, "simplecnn")
-    shards = len(old_card["weights_sha256"]) - 1
-    call = 1 if hang_at == "first_move" else shards + 2  # shards, index, card
-    script = tmp_path / "killed_save.py"
-    script.write_text(KILLED_SAVE)
+    moves = len(old_card["weights_sha256"]) + 1  # shards and index, then the card
+    script = tmp_path / "paused_save.py"
+    script.write_text(PAUSED_SAVE)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(REPO_ROOT)}
     process = subprocess.Popen(
-        [sys.executable, str(script), str(directory), str(call)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, str(script), str(directory)], cwd=REPO_ROOT, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        line = process.stdout.readline()  # blocks until the save hangs (or the process ends)
-        assert line.startswith("HANGING"), (line, process.stderr.read() if process.poll() is not None else "")
-        if hang_at == "card":
-            assert line.split()[1].endswith("simplecnn.json")
-        os.kill(process.pid, signal.SIGKILL)
+        for move in range(1, moves + 1):
+            line = process.stdout.readline()  # blocks until the save pauses (or the process ends)
+            assert line.startswith("PAUSED"), (move, line, process.stderr.read() if process.poll() is not None else "")
+            assert line.split()[1].endswith("simplecnn.json") == (move == moves)
+            assert read_card(directory, "simplecnn") == old_card
+            fresh = create_model("simplecnn", dtype="float32")
+            load_weights(fresh, directory, "simplecnn")
+            assert_same_weights(model, fresh)
+            if move < moves:
+                process.stdin.write("go\n")
+                process.stdin.flush()
+        os.kill(process.pid, signal.SIGKILL)  # before the card is replaced: all new weight files in place
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
-        process.stdout.close()
-        process.stderr.close()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            stream.close()
     assert process.returncode == -signal.SIGKILL
 
-    card = read_card(directory, "simplecnn")
-    assert card == old_card
+    assert read_card(directory, "simplecnn") == old_card
     fresh = create_model("simplecnn", dtype="float32")
     load_weights(fresh, directory, "simplecnn")
     assert_same_weights(model, fresh)
