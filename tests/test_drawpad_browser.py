@@ -11,7 +11,7 @@ import time
 import gradio as gr
 import pytest
 
-from browser import mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, touch_digit
+from browser import canvas_box, mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, touch_digit
 from conftest import free_port
 from webui import demo_drawpad
 from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad
@@ -114,8 +114,10 @@ def test_decode_value_roundtrip():
 
 
 @pytest.mark.browser
-@pytest.mark.timeout(180)
-def test_mouse_stroke_updates_label_once(pad_url, browser):
+@pytest.mark.timeout(300)
+def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
+    """One page: a mouse stroke sends one value; undo and clear; then the window made narrow
+    (a tablet turned, a window resized) and a stroke at the shrunken pad's centre."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         box = open_pad(page, pad_url)
@@ -144,55 +146,11 @@ def test_mouse_stroke_updates_label_once(pad_url, browser):
         # White ink on black: a pixel on the stroke is white, a corner is black.
         assert pixel(page, 60, 60)[:3] == [255, 255, 255]
         assert pixel(page, 270, 270)[:3] == [0, 0, 0]
-    finally:
-        page.close()
 
+        page.click("#drawpad button.drawpad-clear")
+        _wait_label_change(page, text)
 
-@pytest.mark.browser
-@pytest.mark.timeout(240)
-def test_six_touch_strokes_all_arrive(pad_url, browser):
-    # Tablet-sized and short, so the page could scroll if the pad let it.
-    ctx = browser.new_context(
-        viewport={"width": 768, "height": 420}, has_touch=True, is_mobile=True,
-        device_scale_factor=2,
-    )
-    page = ctx.new_page()
-    try:
-        box = open_pad(page, pad_url)
-        page.locator("#drawpad canvas.drawpad-canvas").scroll_into_view_if_needed()
-        box = page.locator("#drawpad canvas.drawpad-canvas").bounding_box()
-        scroll0 = page.evaluate("() => window.scrollY")
-        record_pointer_types(page)
-        cdp = ctx.new_cdp_session(page)
-        n0 = _n()
-        inks = []
-        label = _label(page)
-        for k in range(6):
-            y = 0.12 + 0.15 * k
-            touch_digit(cdp, box, [[(0.15, y), (0.85, y + 0.05)]], steps=8)
-            label = _wait_label_change(page, label)
-            inks.append(int(label.split(":")[1]))
-            time.sleep(0.15)
-        time.sleep(0.8)
-        assert _n() == n0 + 6, f"handler got {_n() - n0} values for 6 touch strokes"
-        assert inks == sorted(inks) and len(set(inks)) == 6, inks
-        assert pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
-        assert pointer_types(page) == ["touch"] * 6
-        assert page.evaluate("() => window.scrollY") == scroll0, "touch scrolled the page"
-        # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
-        bitmap = page.evaluate("() => { const c = document.querySelector('#drawpad canvas'); return [c.width, c.height]; }")
-        assert bitmap == [2 * 280, 2 * 280]
-        assert demo_drawpad.RECEIVED[-1]["size"] == (112, 112)
-    finally:
-        ctx.close()
-
-
-@pytest.mark.browser
-@pytest.mark.timeout(240)
-def test_undo_and_clear(pad_url, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        box = open_pad(page, pad_url)
+        # Undo and clear.
         label = _label(page)
         _stroke(page, box, 0.2, 0.2, 0.8, 0.3)
         label = _wait_label_change(page, label)
@@ -240,17 +198,13 @@ def test_undo_and_clear(pad_url, browser):
         label = _wait_label_change(page, label)
         assert label == "empty canvas"
         assert demo_drawpad.RECEIVED[-1]["empty"] is True
-    finally:
-        page.close()
 
-
-@pytest.mark.browser
-@pytest.mark.timeout(180)
-def test_narrow_page_scales_canvas_and_keeps_coordinates(pad_url, browser):
-    page = browser.new_page(viewport={"width": 260, "height": 700})
-    try:
-        box = open_pad(page, pad_url)
-        assert box["width"] < 250, box  # shrunk by CSS max-width
+        # The same page in a narrow window: the pad shrinks (CSS max-width) and a stroke lands
+        # where it is drawn.
+        page.set_viewport_size({"width": 260, "height": 700})
+        page.wait_for_function("() => document.querySelector('#drawpad canvas.drawpad-canvas')"
+                               ".getBoundingClientRect().width < 250")
+        box = canvas_box(page)
         assert abs(box["width"] - box["height"]) < 1.5
         label = _label(page)
         # Thin brush, short stroke around the displayed centre.
@@ -265,6 +219,45 @@ def test_narrow_page_scales_canvas_and_keeps_coordinates(pad_url, browser):
             assert pixel(page, x, y)[:3] == [0, 0, 0], (x, y)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_six_touch_strokes_all_arrive(pad_url, browser):
+    # Tablet-sized and short, so the page could scroll if the pad let it.
+    ctx = browser.new_context(
+        viewport={"width": 768, "height": 420}, has_touch=True, is_mobile=True,
+        device_scale_factor=2,
+    )
+    page = ctx.new_page()
+    try:
+        box = open_pad(page, pad_url)
+        page.locator("#drawpad canvas.drawpad-canvas").scroll_into_view_if_needed()
+        box = page.locator("#drawpad canvas.drawpad-canvas").bounding_box()
+        scroll0 = page.evaluate("() => window.scrollY")
+        record_pointer_types(page)
+        cdp = ctx.new_cdp_session(page)
+        n0 = _n()
+        inks = []
+        label = _label(page)
+        for k in range(6):
+            y = 0.12 + 0.15 * k
+            touch_digit(cdp, box, [[(0.15, y), (0.85, y + 0.05)]], steps=8)
+            label = _wait_label_change(page, label)
+            inks.append(int(label.split(":")[1]))
+            time.sleep(0.15)
+        time.sleep(0.8)
+        assert _n() == n0 + 6, f"handler got {_n() - n0} values for 6 touch strokes"
+        assert inks == sorted(inks) and len(set(inks)) == 6, inks
+        assert pad_state(page) == {"strokes": 6, "emitted": 6, "attr": "6"}
+        assert pointer_types(page) == ["touch"] * 6
+        assert page.evaluate("() => window.scrollY") == scroll0, "touch scrolled the page"
+        # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
+        bitmap = page.evaluate("() => { const c = document.querySelector('#drawpad canvas'); return [c.width, c.height]; }")
+        assert bitmap == [2 * 280, 2 * 280]
+        assert demo_drawpad.RECEIVED[-1]["size"] == (112, 112)
+    finally:
+        ctx.close()
 
 
 @pytest.mark.browser
