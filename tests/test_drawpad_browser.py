@@ -57,6 +57,10 @@ def _stroke(page, box, x0, y0, x1, y1, steps=8):
     mouse_digit(page, box, [[(x0, y0), (x1, y1)]], steps=steps)
 
 
+# Under xdist the tests on the pad's demo run on one worker, so it is served once.
+SHARES_PAD_DEMO = pytest.mark.xdist_group("pad-demo")
+
+
 @pytest.fixture(scope="module")
 def pad_url():
     """The pad's own demo (webui/demo_drawpad.py), served from this process."""
@@ -115,6 +119,7 @@ def test_decode_value_roundtrip():
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
+@SHARES_PAD_DEMO
 def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
     """One page: a mouse stroke sends one value; undo and clear; then the window made narrow
     (a tablet turned, a window resized) and a stroke at the shrunken pad's centre."""
@@ -223,6 +228,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
 
 @pytest.mark.browser
 @pytest.mark.timeout(240)
+@SHARES_PAD_DEMO
 def test_six_touch_strokes_all_arrive(pad_url, browser):
     # Tablet-sized and short, so the page could scroll if the pad let it.
     ctx = browser.new_context(

@@ -32,6 +32,10 @@ def small_config(**overrides) -> TrainConfig:
     return TrainConfig(**{**settings, **overrides})
 
 
+# Under xdist the tests that share this training run on one worker, so it is trained once.
+SHARES_FINISHED_RUN = pytest.mark.xdist_group("finished-run")
+
+
 @pytest.fixture(scope="module")
 def finished_run(mnist):
     events = []
@@ -39,6 +43,7 @@ def finished_run(mnist):
     return result, events
 
 
+@SHARES_FINISHED_RUN
 def test_a_short_run_finishes_with_a_test_accuracy(finished_run):
     result, _ = finished_run
     assert result.status == "finished"
@@ -51,6 +56,7 @@ def test_a_short_run_finishes_with_a_test_accuracy(finished_run):
     assert set(result.tests) == {"mnist"}
 
 
+@SHARES_FINISHED_RUN
 def test_events_come_in_order_with_increasing_seen(finished_run):
     result, events = finished_run
     kinds = [event.kind for event in events]
@@ -78,6 +84,7 @@ def test_events_come_in_order_with_increasing_seen(finished_run):
     assert events[-1].val_accuracy == pytest.approx(result.test_accuracy)
 
 
+@SHARES_FINISHED_RUN
 def test_the_card_records_data_recipe_and_figures(finished_run):
     result, _ = finished_run
     card = build_card(result)
@@ -151,6 +158,7 @@ def test_bad_config_raises_a_coded_error_before_training(overrides, code, mnist)
         assert error.value.params["received"] == value or (value != value)  # NaN != NaN
 
 
+@SHARES_FINISHED_RUN
 def test_init_from_goes_on_from_saved_weights_and_the_card_says_so(finished_run, mnist, tmp_path):
     from cnndemo.checkpoint import save_weights
 
@@ -169,6 +177,7 @@ def test_init_from_goes_on_from_saved_weights_and_the_card_says_so(finished_run,
     assert card["total_train_seconds"] >= card["train_seconds"]
 
 
+@SHARES_FINISHED_RUN
 def test_ema_momentum_ends_with_the_moving_average_of_the_weights(finished_run, mnist, tmp_path):
     from cnndemo.checkpoint import save_weights
 
@@ -192,6 +201,7 @@ def test_ema_momentum_ends_with_the_moving_average_of_the_weights(finished_run, 
     assert build_card(plain)["recipe"]["ema_momentum"] == 0.0
 
 
+@SHARES_FINISHED_RUN
 def test_init_from_needs_a_card_of_the_same_model(finished_run, mnist, tmp_path):
     from cnndemo.checkpoint import save_weights
 
