@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cnndemo.data.sets import DigitSet, TrainingSets
-from cnndemo.training import TestResult, TrainConfig, TrainEvent, TrainResult
+from cnndemo.training import TestResult as HeldOutResult  # not a test class for pytest to collect
+from cnndemo.training import TrainConfig, TrainEvent, TrainResult
 from webui import training_view as view
 
 pytestmark = pytest.mark.unit
@@ -54,10 +55,10 @@ def test_status_lines_in_both_languages():
 def small_result(mnist, predictions, status="finished", with_pen=False):
     test = DigitSet(mnist.x_test[:100], mnist.y_test[:100], "mnist-test")
     tests = {"mnist": test}
-    results = {"mnist": TestResult(0.25, float(np.mean(predictions == test.labels)), predictions)}
+    results = {"mnist": HeldOutResult(0.25, float(np.mean(predictions == test.labels)), predictions)}
     if with_pen:
         tests["pen"] = test
-        results["pen"] = TestResult(0.3, 0.95, predictions)
+        results["pen"] = HeldOutResult(0.3, 0.95, predictions)
     sets = TrainingSets("mnist", test, test, tests)
     return TrainResult(model=None, config=TrainConfig(epochs=2), status=status, sets=sets, tests=results,
                        images_seen=640, epochs_completed=2, train_seconds=12.0, images_per_s=55.0)
