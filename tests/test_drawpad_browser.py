@@ -122,7 +122,8 @@ def test_decode_value_roundtrip():
 @SHARES_PAD_DEMO
 def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
     """One page: a mouse stroke sends one value; undo and clear; then the window made narrow
-    (a tablet turned, a window resized) and a stroke at the shrunken pad's centre."""
+    (a tablet turned, a window resized) and a stroke at the shrunken pad's centre; then the
+    pad cleared from Python."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         box = open_pad(page, pad_url)
@@ -222,6 +223,16 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         assert pixel(page, 140, 140)[:3] == [255, 255, 255]
         for x, y in ((140, 120), (140, 160), (100, 140), (180, 140)):
             assert pixel(page, x, y)[:3] == [0, 0, 0], (x, y)
+
+        # Python can clear the pad (a handler returns "" to it), and it still draws afterwards.
+        emitted = pad_state(page)["emitted"]
+        page.click("#clear-from-python")
+        page.wait_for_function("() => document.querySelector('#drawpad .drawpad').dataset.strokes === '0'",
+                               timeout=20_000)
+        assert pixel(page, 140, 140)[:3] == [0, 0, 0]
+        _stroke(page, box, 0.2, 0.3, 0.8, 0.3)
+        page.wait_for_function("n => document.querySelector('#drawpad canvas').__drawpad.emitted === n",
+                               arg=emitted + 1)
     finally:
         page.close()
 
@@ -264,31 +275,3 @@ def test_six_touch_strokes_all_arrive(pad_url, browser):
         assert demo_drawpad.RECEIVED[-1]["size"] == (112, 112)
     finally:
         ctx.close()
-
-
-@pytest.mark.browser
-@pytest.mark.timeout(180)
-def test_python_can_clear_the_pad(browser):
-    with gr.Blocks() as demo:
-        pad = drawpad(elem_id="drawpad")
-        reset = gr.Button("reset", elem_id="reset")
-        reset.click(lambda: "", outputs=pad)
-    url = _launch(demo)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        box = open_pad(page, url)
-        _stroke(page, box, 0.2, 0.5, 0.8, 0.5)
-        page.wait_for_function("() => document.querySelector('#drawpad canvas').__drawpad.emitted === 1")
-        assert pixel(page, 140, 140)[:3] == [255, 255, 255]
-        page.click("#reset")
-        page.wait_for_function(
-            "() => document.querySelector('#drawpad .drawpad').dataset.strokes === '0'",
-            timeout=20_000,
-        )
-        assert pixel(page, 140, 140)[:3] == [0, 0, 0]
-        # and it still draws afterwards
-        _stroke(page, box, 0.2, 0.3, 0.8, 0.3)
-        page.wait_for_function("() => document.querySelector('#drawpad canvas').__drawpad.emitted === 2")
-    finally:
-        page.close()
-        demo.close()

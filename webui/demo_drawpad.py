@@ -1,4 +1,5 @@
-"""Minimal demo of webui.drawpad: the pad plus a label updated on every stroke.
+"""Minimal demo of webui.drawpad: the pad, a label updated on every stroke, and a button
+whose Python handler clears the pad.
 
 Run:  python webui/demo_drawpad.py --port 7861
 """
@@ -48,7 +49,9 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("Draw with a mouse, pen or finger. Each stroke updates the label.")
         pad = drawpad(elem_id="drawpad")
         out = gr.Label(elem_id="out", label="Result")
+        clear_from_python = gr.Button("Clear from Python", elem_id="clear-from-python")
         pad.change(ink_summary, inputs=pad, outputs=out, show_progress="hidden")
+        clear_from_python.click(lambda: "", outputs=pad)  # a handler that returns "" empties the pad
     return demo
 
 
