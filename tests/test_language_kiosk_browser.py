@@ -35,6 +35,7 @@ def page_words(page) -> dict:
 def assert_language(page, lang: str) -> None:
     words = WORDS[lang]
     wait_text(page, MESSAGE, words["prompt"]) if pad_state(page)["strokes"] == 0 else None
+    wait_text(page, "#title", words["title"])  # Gradio's own translations follow a moment later
     shown = page_words(page)
     assert words["title"] in shown["title"], shown
     assert words["tab"] in shown["tabs"], shown
@@ -135,6 +136,8 @@ def kiosk_url(tmp_path_factory):
 
 @pytest.mark.timeout(300)
 def test_kiosk_hides_the_teachers_parts_and_resets_after_idle_time(kiosk_url, new_context):
+    # A Korean browser: under Playwright's installed clock, Gradio's own translations (the title)
+    # never switch from the browser's language to another one (seen with fr-FR).
     context = new_context(viewport=SCREENS["tablet"], locale="ko-KR", has_touch=True, is_mobile=True)
     # The page's clock is Playwright's: it runs on by itself, and the test moves it past the idle time.
     context.clock.install()
