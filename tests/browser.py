@@ -206,14 +206,20 @@ def dropdown_options(page, elem_id: str) -> list[str]:
     return page.locator(f"#{listbox} [role=option]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
 
 
+def read_dropdown_options(page, elem_id: str) -> list[str]:
+    """The labels of dropdown ``#elem_id``'s options, the dropdown closed again afterwards."""
+    labels = dropdown_options(page, elem_id)
+    page.keyboard.press("Escape")
+    page.locator(f"#{elem_id} input").blur()  # a focused dropdown does not open on the next click
+    return labels
+
+
 def wait_for_option(page, elem_id: str, wanted, timeout_ms: int = PREDICTION_MS) -> str:
     """Reopen dropdown ``#elem_id`` until one of its options' labels satisfies ``wanted(label)``
     (the choices may still be on their way from the server); return that label."""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        labels = dropdown_options(page, elem_id)
-        page.keyboard.press("Escape")
-        page.locator(f"#{elem_id} input").blur()  # a focused dropdown does not open on the next click
+        labels = read_dropdown_options(page, elem_id)
         matching = [label for label in labels if wanted(label)]
         if matching:
             return matching[0]

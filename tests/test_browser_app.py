@@ -16,8 +16,8 @@ import pytest
 
 from browser import (
     ERROR_TOAST, MESSAGE, ONE, PAGE_LOAD_MS, PREDICTION_MS, SEVEN, TRAINING_MS, canvas_box, choose, clear_pad,
-    dropdown_options, image_loaded, message, mouse_digit, open_app, open_tab, pad_state, set_number, top_class,
-    wait_for_option, wait_image, wait_strokes, wait_text, wait_top_class,
+    image_loaded, message, mouse_digit, open_app, open_tab, pad_state, read_dropdown_options, set_number,
+    top_class, wait_for_option, wait_image, wait_strokes, wait_text, wait_top_class,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -149,9 +149,7 @@ def test_a_tiny_run_shows_progress_both_curves_and_the_results(app_url, new_cont
 def test_stop_ends_a_run_only_for_its_owner_and_the_model_is_drawn_on(app_url, new_context):
     page, other = new_context().new_page(), new_context().new_page()
     open_app(page, app_url)
-    models_before = dropdown_options(page, "model")  # a model trained earlier on this server may be here
-    page.keyboard.press("Escape")
-    page.locator("#model input").blur()
+    models_before = read_dropdown_options(page, "model")  # a model trained earlier on this server may be here
     open_app(other, app_url)
     open_tab(other, "Train")
     other.wait_for_selector("#train-start", state="visible", timeout=PAGE_LOAD_MS)

@@ -11,7 +11,9 @@ import time
 import gradio as gr
 import pytest
 
-from browser import canvas_box, mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, touch_digit
+from browser import (
+    mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, settled_canvas_box, touch_digit,
+)
 from conftest import free_port
 from webui import demo_drawpad
 from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad
@@ -210,7 +212,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         page.set_viewport_size({"width": 260, "height": 700})
         page.wait_for_function("() => document.querySelector('#drawpad canvas.drawpad-canvas')"
                                ".getBoundingClientRect().width < 250")
-        box = canvas_box(page)
+        box = settled_canvas_box(page)
         assert abs(box["width"] - box["height"]) < 1.5
         label = _label(page)
         # Thin brush, short stroke around the displayed centre.
