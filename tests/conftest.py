@@ -182,6 +182,21 @@ def app_in_process(directory: Path, **env_overrides: str):
         demo.close()
 
 
+# ------------------------------------------------------------------ Gradio in one worker
+# Importing Gradio costs a process about 3 CPU-s, on a 2-core machine. Collecting the suite
+# imports none of it: the translation layers (webui.analysis, the *_view modules) are
+# Gradio-free, and test modules import the Gradio-built parts (webui.ui, webui.drawpad) inside
+# their tests. The tests that build a Gradio app in the test process carry this mark, so under
+# xdist they run on one worker and only that worker imports Gradio.
+BUILDS_GRADIO_HERE = pytest.mark.xdist_group("gradio-in-process")
+
+GRADIO_AT_COLLECTION: list[bool] = []  # per test process: was Gradio imported once collection ended?
+
+
+def pytest_collection_finish(session):
+    GRADIO_AT_COLLECTION.append("gradio" in sys.modules)
+
+
 # ------------------------------------------------------------------ one app for all xdist workers
 # With ``pytest -n N`` (pytest-xdist, as .ci/run runs it) the controller starts the app once,
 # at configure time, so it loads its models while the workers start and collect; every worker's

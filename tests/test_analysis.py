@@ -88,3 +88,11 @@ def test_architecture_rows_end_with_the_course_total(simplecnn_predictor):
     conv1 = next(row for row in rows if row[0] == "conv1")
     assert conv1[6] == "32 filters 3×3, stride 1, valid, ReLU"
     assert analysis.architecture_rows(simplecnn_predictor, "simplecnn", "ko")[-1][0] == "합계"
+
+
+def test_the_translation_layers_and_the_test_modules_load_without_gradio():
+    # Recorded by conftest when this process finished collecting: every test module and what it
+    # imports (webui.analysis and the *_view modules among them) loaded, and Gradio was not needed.
+    from conftest import GRADIO_AT_COLLECTION
+
+    assert GRADIO_AT_COLLECTION == [False]

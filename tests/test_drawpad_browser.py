@@ -2,33 +2,41 @@
 
 The demo (webui/demo_drawpad.py) runs in this process, so the tests can see
 exactly which values its Python handler received (demo_drawpad.RECEIVED).
+Gradio is imported by the tests, not by this module (conftest: BUILDS_GRADIO_HERE).
 """
 
 from __future__ import annotations
 
 import time
 
-import gradio as gr
 import pytest
 
 from browser import (
     mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, settled_canvas_box, touch_digit,
 )
-from conftest import free_port
-from webui import demo_drawpad
-from webui.drawpad import DATA_URL_PREFIX, _lit, decode_value, drawpad
+from conftest import BUILDS_GRADIO_HERE, free_port
+from webui.pad_value import DATA_URL_PREFIX, decode_value
+
+pytestmark = BUILDS_GRADIO_HERE  # the pad's demo is served from this process, and once
 
 LABEL = "#out h2.output-class"
 
 
-def _launch(demo: gr.Blocks) -> str:
+def _launch(demo) -> str:
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     return f"http://127.0.0.1:{port}/"
 
 
+def _received() -> list[dict]:
+    """What the demo's Python handler received, oldest first (demo_drawpad.RECEIVED)."""
+    from webui import demo_drawpad
+
+    return demo_drawpad.RECEIVED
+
+
 def _n() -> int:
-    return len(demo_drawpad.RECEIVED)
+    return len(_received())
 
 
 def _wait_received(n: int, timeout: float = 20.0) -> None:
@@ -59,13 +67,11 @@ def _stroke(page, box, x0, y0, x1, y1, steps=8):
     mouse_digit(page, box, [[(x0, y0), (x1, y1)]], steps=steps)
 
 
-# Under xdist the tests on the pad's demo run on one worker, so it is served once.
-SHARES_PAD_DEMO = pytest.mark.xdist_group("pad-demo")
-
-
 @pytest.fixture(scope="module")
 def pad_url():
     """The pad's own demo (webui/demo_drawpad.py), served from this process."""
+    from webui import demo_drawpad
+
     demo = demo_drawpad.build_demo()
     url = _launch(demo)
     yield url
@@ -76,8 +82,11 @@ def pad_url():
 
 
 @pytest.mark.unit
-
 def test_factory_returns_configured_html():
+    import gradio as gr
+
+    from webui.drawpad import drawpad
+
     pad = drawpad(elem_id="pad1", texts={"ko": {"undo": "되돌리기", "clear": "지우기"}, "en": {}}, lang="en")
     assert isinstance(pad, gr.HTML)
     assert pad.elem_id == "pad1"
@@ -93,6 +102,8 @@ def test_factory_returns_configured_html():
 
 @pytest.mark.unit
 def test_lit_escapes_template_syntax():
+    from webui.drawpad import _lit
+
     s = _lit("a${b}`c\\<d>&{{e}}")
     for bad in ("${", "`", "\\", "<", "{{", "}}"):
         assert bad not in s
@@ -121,7 +132,6 @@ def test_decode_value_roundtrip():
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-@SHARES_PAD_DEMO
 def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
     """One page: a mouse stroke sends one value; undo and clear; then the window made narrow
     (a tablet turned, a window resized) and a stroke at the shrunken pad's centre; then the
@@ -146,7 +156,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         assert int(text.split(":")[1]) > 50
         time.sleep(0.8)  # exactly one event per stroke
         assert _n() == n0 + 1
-        rec = demo_drawpad.RECEIVED[-1]
+        rec = _received()[-1]
         assert rec["prefix"] == DATA_URL_PREFIX
         assert rec["size"] == (112, 112)
         assert rec["ink"] == int(text.split(":")[1])
@@ -180,7 +190,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         label = _wait_label_change(page, label)
         assert label == "empty canvas"
         _wait_received(n0 + 2)
-        assert demo_drawpad.RECEIVED[-1]["empty"] is True  # value == ""
+        assert _received()[-1]["empty"] is True  # value == ""
         assert pad_state(page)["strokes"] == 0
 
         # Clear a second time on an empty pad: still one event, value "".
@@ -188,7 +198,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         _wait_received(n0 + 3)
         time.sleep(0.8)
         assert _n() == n0 + 3
-        assert demo_drawpad.RECEIVED[-1]["empty"] is True
+        assert _received()[-1]["empty"] is True
         assert _label(page) == "empty canvas"
 
         # Undo on an empty pad does nothing.
@@ -205,7 +215,7 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
         page.click("#drawpad button.drawpad-undo")
         label = _wait_label_change(page, label)
         assert label == "empty canvas"
-        assert demo_drawpad.RECEIVED[-1]["empty"] is True
+        assert _received()[-1]["empty"] is True
 
         # The same page in a narrow window: the pad shrinks (CSS max-width) and a stroke lands
         # where it is drawn.
@@ -241,7 +251,6 @@ def test_mouse_stroke_undo_clear_then_a_narrow_window(pad_url, browser):
 
 @pytest.mark.browser
 @pytest.mark.timeout(240)
-@SHARES_PAD_DEMO
 def test_six_touch_strokes_all_arrive(pad_url, browser):
     # Tablet-sized and short, so the page could scroll if the pad let it.
     ctx = browser.new_context(
@@ -274,6 +283,6 @@ def test_six_touch_strokes_all_arrive(pad_url, browser):
         # On this 2x screen the bitmap has twice the pixels (sharp ink); the value sent does not change size.
         bitmap = page.evaluate("() => { const c = document.querySelector('#drawpad canvas'); return [c.width, c.height]; }")
         assert bitmap == [2 * 280, 2 * 280]
-        assert demo_drawpad.RECEIVED[-1]["size"] == (112, 112)
+        assert _received()[-1]["size"] == (112, 112)
     finally:
         ctx.close()

@@ -10,7 +10,7 @@ from browser import (
     open_app, pad_state, pointer_types, record_pointer_types, touch_digit, wait_app_ready, wait_strokes, wait_text,
     wait_top_class,
 )
-from conftest import app_in_process
+from conftest import BUILDS_GRADIO_HERE, app_in_process
 from locales import word
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -135,6 +135,7 @@ def kiosk_url(tmp_path_factory):
 
 
 @pytest.mark.timeout(300)
+@BUILDS_GRADIO_HERE  # the kiosk app is served from this process
 def test_kiosk_hides_the_teachers_parts_and_resets_after_idle_time(kiosk_url, new_context):
     # A Korean browser: under Playwright's installed clock, Gradio's own translations (the title)
     # never switch from the browser's language to another one (seen with fr-FR).

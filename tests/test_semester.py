@@ -10,6 +10,7 @@ import psutil
 import pytest
 from PIL import Image, ImageDraw
 
+from conftest import BUILDS_GRADIO_HERE
 from webui import analysis
 from webui.settings import Settings
 
@@ -43,6 +44,7 @@ def test_memory_stays_flat_over_many_drawings(simplecnn_predictor):
     assert grown_mb < 8, f"resident memory grew {grown_mb:.1f} MB over 300 drawings"
 
 
+@BUILDS_GRADIO_HERE
 def test_cached_files_are_cleaned_and_nothing_is_kept_in_the_browser(simplecnn_predictor):
     from cnndemo.jobs import TrainingManager
     from webui.ui import MAX_SESSIONS, build_demo, launch_options

@@ -8,9 +8,9 @@ import importlib.util
 
 import pytest
 
-from conftest import REPO_ROOT, app_in_process
+from conftest import BUILDS_GRADIO_HERE, REPO_ROOT, app_in_process
 
-pytestmark = [pytest.mark.server, pytest.mark.slow]
+pytestmark = [pytest.mark.server, pytest.mark.slow, BUILDS_GRADIO_HERE]  # the Space's app runs in this process
 
 
 def test_a_space_serves_classifies_and_caps_training(tmp_path):

@@ -22,7 +22,7 @@ from cnndemo.predictor import ModelOutput, Predictor
 from cnndemo.preprocess import PreparedDigit, preprocess
 from cnndemo.registry import model_info
 from cnndemo.render import digit_picture, feature_grid, feature_layout, steps_strip
-from webui.drawpad import decode_value
+from webui.pad_value import decode_value
 from webui.i18n import say, t
 from webui.sessions import Drawing  # noqa: F401  (the session's drawing; kept here for callers)
 

@@ -18,7 +18,8 @@ Value (what a Python handler receives; what ``.change`` carries)
     (default 112 x 112): opaque RGBA PNG, black background (0, 0, 0, 255),
     white anti-aliased ink, R == G == B for every pixel (grayscale content, as
     MNIST). It is the full ``size_px`` canvas scaled down, not cropped or
-    centred. Decode with ``webui.drawpad.decode_value``.
+    centred. Decode with ``decode_value`` (``webui.pad_value``, re-exported
+    here; the translation layers import it from there, without Gradio).
 
 Events
     ``change`` fires exactly once per completed stroke (``pointerup``, or
@@ -64,19 +65,16 @@ Implementation notes (Gradio internals relied upon, checked on 6.31.0)
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Any, Mapping
 
 import gradio as gr
 
 from cnndemo.data.pen_render import BRUSHES_PX, PAD_BRUSH_PX, PAD_OUT_PX, PAD_SIZE_PX
+from webui.pad_value import DATA_URL_PREFIX, decode_value
 
-__all__ = ["drawpad", "decode_value", "DATA_URL_PREFIX"]
-
-DATA_URL_PREFIX = "data:image/png;base64,"
+__all__ = ["drawpad", "decode_value", "DATA_URL_PREFIX"]  # the value's two from webui.pad_value
 
 
 def _lit(text: str) -> str:
@@ -91,21 +89,6 @@ def _lit(text: str) -> str:
     ):
         out = out.replace(ch, ent)
     return out
-
-
-def decode_value(value: str | None, mode: str = "L"):
-    """Decode a drawpad value into a PIL image (``mode`` "L" by default).
-
-    Returns ``None`` for ``""`` / ``None`` (an empty pad).
-    """
-    if not value:
-        return None
-    from PIL import Image
-
-    _, _, b64 = value.partition(",")
-    img = Image.open(io.BytesIO(base64.b64decode(b64)))
-    img.load()
-    return img.convert(mode) if mode else img
 
 
 _STATIC = Path(__file__).resolve().parent / "static"
