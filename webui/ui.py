@@ -38,6 +38,10 @@ def launch_options(settings: Settings) -> dict:
 
     return dict(
         server_name=settings.host, server_port=settings.port, max_file_size="20mb", i18n=i18n(),
+        # Gradio 6.31 starts its translations in the browser's language (English when it is neither
+        # Korean nor English) and runs the page's head just before it draws the page: choosing the
+        # language there draws the page in it from the start (no jump from one wording to the other).
+        head=f"<script>({language_js(settings.language)})('');</script>",
         css=CSS + (KIOSK_CSS if settings.kiosk else ""),
         # The footer's "Use via API" and "Settings" are for a laptop, not a kiosk.
         footer_links=[] if settings.kiosk else (["gradio", "settings"] if settings.hides("api") else None),
