@@ -9,6 +9,8 @@ Fixtures
     ``tmp_path``; returns its ``Path``. Tests may delete or damage files in it freely.
 ``simplecnn_predictor`` (session)
     ``Predictor.load(models=["simplecnn"])`` with the shipped weights.
+``shipped_predictor`` (session)
+    ``Predictor.load(allow_untrained=True)``: all three shipped models, for in-process apps.
 ``browser`` (session)
     Debian's chromium launched by Playwright (``tests/browser.py`` holds the flags and the
     page helpers); ``new_context`` (function) makes browser contexts (one Gradio session
@@ -162,19 +164,29 @@ def running_app(log_dir: Path, **env_overrides: str):
         stop_app(process)
 
 
+@pytest.fixture(scope="session")
+def shipped_predictor():
+    """``Predictor.load(allow_untrained=True)``: the three shipped models, as app.py loads them
+    (default precision), shared by the apps that tests serve in-process."""
+    from cnndemo.predictor import Predictor
+
+    return Predictor.load(allow_untrained=True)
+
+
 @contextlib.contextmanager
-def app_in_process(directory: Path, **env_overrides: str):
+def app_in_process(directory: Path, predictor, **env_overrides: str):
     """The app as ``python app.py`` builds it (``webui.ui.create_app``) for the settings that
-    ``env_overrides`` give, served from this process on a free loopback port: yields its base
-    URL, closes it afterwards. Cheaper than :func:`running_app` (no second TensorFlow and
-    Gradio to import) for variants such as the kiosk or a Space; the shared server is still a
-    real ``app.py`` process."""
+    ``env_overrides`` give, around ``predictor`` (the ``shipped_predictor`` fixture), served from
+    this process on a free loopback port: yields its base URL, closes it afterwards. Cheaper than
+    :func:`running_app` (no second TensorFlow and Gradio to import, the models loaded once) for
+    variants such as the kiosk or a Space; the shared server is still a real ``app.py`` process."""
     from webui.settings import Settings
     from webui.ui import create_app, launch_options
 
     port = free_port()
     settings = Settings.from_env(app_environment(port, directory, **env_overrides))
-    demo = create_app(settings)
+    assert settings.precision == predictor.requested_precision, "a predictor loaded with another precision"
+    demo = create_app(settings, predictor)
     demo.launch(**launch_options(settings), prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"

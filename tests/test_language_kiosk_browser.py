@@ -136,8 +136,9 @@ IDLE_S = 10
 
 
 @pytest.fixture(scope="module")
-def kiosk_url(tmp_path_factory):
-    with app_in_process(tmp_path_factory.mktemp("kiosk"), CNNDEMO_KIOSK="1", CNNDEMO_KIOSK_IDLE_S=str(IDLE_S)) as url:
+def kiosk_url(tmp_path_factory, shipped_predictor):
+    with app_in_process(tmp_path_factory.mktemp("kiosk"), shipped_predictor, CNNDEMO_KIOSK="1",
+                        CNNDEMO_KIOSK_IDLE_S=str(IDLE_S)) as url:
         yield url
 
 

@@ -13,9 +13,9 @@ from conftest import BUILDS_GRADIO_HERE, REPO_ROOT, app_in_process
 pytestmark = [pytest.mark.server, pytest.mark.slow, BUILDS_GRADIO_HERE]  # the Space's app runs in this process
 
 
-def test_a_space_serves_classifies_and_caps_training(tmp_path):
+def test_a_space_serves_classifies_and_caps_training(tmp_path, shipped_predictor):
     spec = importlib.util.spec_from_file_location("space_probe", REPO_ROOT / "deploy" / "space_probe.py")
     space_probe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(space_probe)
-    with app_in_process(tmp_path, SPACE_ID="cnndemo/test", SPACE_HOST="localhost") as url:
+    with app_in_process(tmp_path, shipped_predictor, SPACE_ID="cnndemo/test", SPACE_HOST="localhost") as url:
         assert space_probe.probe(url) == []

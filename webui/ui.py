@@ -129,11 +129,16 @@ def build_demo(predictor: Predictor, manager: TrainingManager, settings: Setting
     return demo
 
 
-def create_app(settings: Settings) -> gr.Blocks:
+def create_app(settings: Settings, predictor: Predictor | None = None) -> gr.Blocks:
     """What ``python app.py`` serves for ``settings``: the shipped models and the server's saved
     ones loaded, one training manager with the settings' limits, the page built and queued.
-    Launch it with ``demo.launch(**launch_options(settings))``."""
-    predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
+    Launch it with ``demo.launch(**launch_options(settings))``.
+
+    Args:
+        predictor: the shipped models, already loaded with ``settings.precision``, for apps that
+            share them in one process (the tests' kiosk and Space apps); default: loaded here.
+    """
+    predictor = predictor or Predictor.load(precision=settings.precision, allow_untrained=True)
     predictor.add_saved(settings.user_weights)
     manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,
                                              max_train_images=settings.max_train_images))
