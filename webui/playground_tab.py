@@ -13,7 +13,7 @@ import gradio as gr
 
 from cnndemo.messages import CnnDemoError
 from webui import playground_view
-from webui.i18n import L, say, t
+from webui.i18n import L, say
 
 log = logging.getLogger("cnndemo.playground")
 
