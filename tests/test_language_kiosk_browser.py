@@ -42,13 +42,14 @@ def assert_language(page, lang: str) -> None:
     assert shown["clear"] == words["clear"], shown
 
 
-# Where the canvas was, each time it moved, from the moment the pad was ready (runs in every document).
+# Where the canvas was, each time it moved, from the moment the pad was ready and visible (a
+# finger can be on it) (runs in every document).
 TRACK_CANVAS_JS = """
 window.__canvasTops = [];
 (function track() {
   if (window.__canvasTracking === false) return;  // checked: stop asking for frames
   const canvas = document.querySelector('#drawpad .drawpad[data-ready="1"] canvas');
-  if (canvas) {
+  if (canvas && canvas.checkVisibility({visibilityProperty: true})) {
     const top = Math.round(canvas.getBoundingClientRect().top + window.scrollY);
     if (window.__canvasTops[window.__canvasTops.length - 1] !== top) window.__canvasTops.push(top);
   }

@@ -38,16 +38,28 @@ def launch_options(settings: Settings) -> dict:
 
     return dict(
         server_name=settings.host, server_port=settings.port, max_file_size="20mb", i18n=i18n(),
-        # Gradio 6.31 starts its translations in the browser's language (English when it is neither
-        # Korean nor English) and runs the page's head just before it draws the page: choosing the
-        # language there draws the page in it from the start (no jump from one wording to the other).
-        head=f"<script>({language_js(settings.language)})('');</script>",
+        head=page_head(settings.language),
         css=CSS + (KIOSK_CSS if settings.kiosk else ""),
         # The footer's "Use via API" and "Settings" are for a laptop, not a kiosk.
         footer_links=[] if settings.kiosk else (["gradio", "settings"] if settings.hides("api") else None),
         run_history=False,  # nothing of one student's drawings is kept in the browser for the next
         state_session_capacity=MAX_SESSIONS,
     )
+
+
+def page_head(default_language: str) -> str:
+    """The page's head: the language chosen before Gradio draws the page.
+
+    Gradio 6.31 starts its translations in the browser's language (English when that is neither
+    Korean nor English) and adds this head just before it draws the page. The chooser
+    (webui/static/language.js) switches Gradio's translations there, which takes a moment: until
+    then the page stays hidden, so nobody sees it in one wording and then jump (the pad moved by
+    57-113 px at phone width) into the other. Shown after 3 s whatever happens.
+    """
+    return ("<style>html.cnndemo-wording gradio-app { visibility: hidden; }</style>"
+            "<script>document.documentElement.classList.add('cnndemo-wording');"
+            "setTimeout(() => document.documentElement.classList.remove('cnndemo-wording'), 3000);"
+            f"({language_js(default_language)})('');</script>")
 
 
 def header_text(predictor: Predictor, lang: str) -> str:

@@ -16,14 +16,25 @@
     lang = LANGS.includes(browser) ? browser : DEFAULT;
   }
   window.cnndemoLang = lang;
-  document.documentElement.lang = lang;
+  const html = document.documentElement;
   if (LANGS.includes(asked)) {  // a switch: keep the choice in the address for a reload
     params.set('lang', lang);
     window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
   }
   const core = performance.getEntriesByType('resource').map((e) => e.name)
     .find((name) => /\/assets\/core-[^/]+\.js$/.test(name));
-  if (core) import(core).then((m) => m.changeLocale && m.changeLocale(lang)).catch(() => {});
+  // The page's head hides the page (class cnndemo-wording) until Gradio's texts are in `lang`:
+  // Gradio marks <html lang> once they are (loading a language takes a moment).
+  const show = () => requestAnimationFrame(() => html.classList.remove('cnndemo-wording'));
+  const worded = () => (html.lang || '').slice(0, 2) === lang;
+  if (core && !worded()) {
+    new MutationObserver((_, observer) => { if (worded()) { observer.disconnect(); show(); } })
+      .observe(html, { attributes: true, attributeFilter: ['lang'] });
+    import(core).then((m) => m.changeLocale(lang)).catch(() => { html.lang = lang; });
+  } else {
+    html.lang = lang;
+    show();
+  }
   window.dispatchEvent(new CustomEvent('cnndemo-lang', { detail: lang }));
   return lang;
 }
