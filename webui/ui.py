@@ -53,8 +53,9 @@ def page_head(default_language: str) -> str:
     Gradio 6.31 starts its translations in the browser's language (English when that is neither
     Korean nor English) and adds this head just before it draws the page. The chooser
     (webui/static/language.js) switches Gradio's translations there, which takes a moment: until
-    then the page stays hidden, so nobody sees it in one wording and then jump (the pad moved by
-    57-113 px at phone width) into the other. Shown after 3 s whatever happens.
+    then, and until the title and header above the pad are drawn, the page stays hidden, so
+    nobody sees it in one wording and then jump into the other, or the pad pushed down (by
+    57-245 px at phone width, seen under load). Shown after 3 s whatever happens.
     """
     return ("<style>html.cnndemo-wording gradio-app { visibility: hidden; }</style>"
             "<script>document.documentElement.classList.add('cnndemo-wording');"

@@ -23,18 +23,20 @@
   }
   const core = performance.getEntriesByType('resource').map((e) => e.name)
     .find((name) => /\/assets\/core-[^/]+\.js$/.test(name));
-  // The page's head hides the page (class cnndemo-wording) until Gradio's texts are in `lang`:
-  // Gradio marks <html lang> once they are (loading a language takes a moment).
-  const show = () => requestAnimationFrame(() => html.classList.remove('cnndemo-wording'));
+  // The page's head hides the page (class cnndemo-wording) until it is drawn in `lang`: Gradio's
+  // texts in it (Gradio marks <html lang> once they are: loading a language takes a moment) and
+  // the title and header above the pad drawn (under load they can come after the pad).
   const worded = () => (html.lang || '').slice(0, 2) === lang;
-  if (core && !worded()) {
-    new MutationObserver((_, observer) => { if (worded()) { observer.disconnect(); show(); } })
-      .observe(html, { attributes: true, attributeFilter: ['lang'] });
-    import(core).then((m) => m.changeLocale(lang)).catch(() => { html.lang = lang; });
+  const drawn = () => worded() && ['#title', '#header'].every((id) => (document.querySelector(id)?.innerText || '').trim());
+  const show = () => requestAnimationFrame(() => html.classList.remove('cnndemo-wording'));
+  if (html.classList.contains('cnndemo-wording') && !drawn()) {
+    const observer = new MutationObserver(() => { if (drawn()) { observer.disconnect(); show(); } });
+    observer.observe(html, { attributes: true, attributeFilter: ['lang'], childList: true, subtree: true, characterData: true });
   } else {
-    html.lang = lang;
     show();
   }
+  if (!core) html.lang = lang;
+  else if (!worded()) import(core).then((m) => m.changeLocale(lang)).catch(() => { html.lang = lang; });
   window.dispatchEvent(new CustomEvent('cnndemo-lang', { detail: lang }));
   return lang;
 }
