@@ -209,6 +209,18 @@ def pytest_collection_finish(session):
     GRADIO_AT_COLLECTION.append("gradio" in sys.modules)
 
 
+# ------------------------------------------------------------------ order of work
+# Under xdist each worker takes the next test (or xdist_group) in collection order whenever it
+# is about to run dry. The modules that compute for seconds in the test process and need no
+# server (trainings, the models' own numbers, killed saves) go first: they keep both cores busy
+# while the shared app.py is still loading its models, where tests that need it would wait.
+COMPUTE_FIRST = ("test_training.py", "test_augment.py", "test_checkpoint.py", "test_explain_steps.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name not in COMPUTE_FIRST)  # stable: otherwise in file order
+
+
 # ------------------------------------------------------------------ one app for all xdist workers
 # With ``pytest -n N`` (pytest-xdist, as .ci/run runs it) the controller starts the app once,
 # at configure time, so it loads its models while the workers start and collect; every worker's
