@@ -27,7 +27,7 @@
   // texts in it (Gradio marks <html lang> once they are: loading a language takes a moment) and
   // the title and header above the pad drawn (under load they can come after the pad).
   const worded = () => (html.lang || '').slice(0, 2) === lang;
-  const drawn = () => worded() && ['#title', '#header'].every((id) => (document.querySelector(id)?.innerText || '').trim());
+  const drawn = () => worded() && ['#title', '#header'].every((id) => (document.querySelector(id)?.textContent || '').trim());
   const show = () => requestAnimationFrame(() => html.classList.remove('cnndemo-wording'));
   if (html.classList.contains('cnndemo-wording') && !drawn()) {
     const observer = new MutationObserver(() => { if (drawn()) { observer.disconnect(); show(); } });
