@@ -75,6 +75,8 @@ def test_each_language_on_a_phone_then_at_tablet_width(app_url, new_context, lan
                           device_scale_factor=2)
     context.add_init_script(TRACK_CANVAS_JS)
     page = context.new_page()
+    warnings = []
+    page.on("console", lambda entry: warnings.append(entry.text) if entry.type == "warning" else None)
     open_app(page, app_url)
     assert_language(page, lang)
     assert_pad_stayed(page)
@@ -114,6 +116,9 @@ def test_each_language_on_a_phone_then_at_tablet_width(app_url, new_context, lan
                            ".map(t => t.innerText.trim())) === JSON.stringify(tabs)", arg=tabs)
     assert top_class(page) == "4" and pad_state(page)["strokes"] == 2  # nothing was lost
     assert f"lang={other}" in page.url  # so a reload keeps the choice (the address decides on load: the next test)
+    # The page was shown as soon as it was drawn in its language, not by the head's 3 s fallback
+    # (webui.ui.page_head); this page has been open for longer than that.
+    assert not [text for text in warnings if text.startswith("cnndemo:")], warnings
 
 
 def top_class(page):

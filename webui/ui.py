@@ -59,7 +59,9 @@ def page_head(default_language: str) -> str:
     """
     return ("<style>html.cnndemo-wording gradio-app { visibility: hidden; }</style>"
             "<script>document.documentElement.classList.add('cnndemo-wording');"
-            "setTimeout(() => document.documentElement.classList.remove('cnndemo-wording'), 3000);"
+            "setTimeout(() => { if (document.documentElement.classList.contains('cnndemo-wording')) {"
+            "console.warn('cnndemo: the page was shown after 3 s, not drawn by then');"
+            "document.documentElement.classList.remove('cnndemo-wording'); } }, 3000);"
             f"({language_js(default_language)})('');</script>")
 
 
