@@ -27,6 +27,7 @@ Fixtures
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import os
@@ -210,15 +211,24 @@ def pytest_collection_finish(session):
 
 
 # ------------------------------------------------------------------ order of work
-# Under xdist each worker takes the next test (or xdist_group) in collection order whenever it
-# is about to run dry. The modules that compute for seconds in the test process and need no
-# server (trainings, the models' own numbers, killed saves) go first: they keep both cores busy
-# while the shared app.py is still loading its models, where tests that need it would wait.
+# Under xdist (`.ci/run`: --dist loadgroup --no-loadscope-reorder) each worker takes the next
+# unit of work (a test, or a whole xdist_group) in collection order whenever it is about to run
+# dry. The order, set here: first the modules that compute for seconds in the test process and
+# need no server (trainings, the models' own numbers, killed saves), which keep both cores busy
+# while the shared app.py is still loading its models, where tests that need it would wait; then
+# the largest groups first (xdist's own reordering, which would otherwise put the server's
+# groups first), so that no long group is left for the end.
 COMPUTE_FIRST = ("test_training.py", "test_augment.py", "test_checkpoint.py", "test_explain_steps.py")
 
 
+def _xdist_unit(item) -> str:
+    group = item.get_closest_marker("xdist_group")
+    return (group.args[0] if group.args else group.kwargs["name"]) if group else item.nodeid
+
+
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: item.path.name not in COMPUTE_FIRST)  # stable: otherwise in file order
+    unit_sizes = collections.Counter(_xdist_unit(item) for item in items)
+    items.sort(key=lambda item: (item.path.name not in COMPUTE_FIRST, -unit_sizes[_xdist_unit(item)]))
 
 
 # ------------------------------------------------------------------ one app for all xdist workers
