@@ -147,8 +147,7 @@ def test_a_tiny_run_shows_progress_both_curves_and_the_results(app_url, new_cont
 @pytest.mark.timeout(420)
 @pytest.mark.xdist_group("training")  # one training at a time on the shared server
 def test_stop_ends_a_run_only_for_its_owner_and_the_model_is_drawn_on(app_url, new_context):
-    context = new_context()
-    page, other = context.new_page(), context.new_page()  # two pages: two Gradio sessions (one HTTP cache)
+    page, other = new_context().new_page(), new_context().new_page()
     open_app(page, app_url)
     models_before = read_dropdown_options(page, "model")  # a model trained earlier on this server may be here
     open_app(other, app_url)
