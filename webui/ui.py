@@ -153,7 +153,8 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> gr.Blo
         predictor: the shipped models, already loaded with ``settings.precision``, for apps that
             share them in one process (the tests' kiosk and Space apps); default: loaded here.
     """
-    predictor = predictor or Predictor.load(precision=settings.precision, allow_untrained=True)
+    if predictor is None:
+        predictor = Predictor.load(precision=settings.precision, allow_untrained=True)
     predictor.add_saved(settings.user_weights)
     manager = TrainingManager(TrainingLimits(enabled=settings.training_enabled, max_epochs=settings.max_epochs,
                                              max_train_images=settings.max_train_images))
