@@ -12,7 +12,7 @@ import time
 import pytest
 
 from browser import (
-    mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, settled_canvas_box, touch_digit,
+    canvas_box, mouse_digit, open_pad, pad_state, pixel, pointer_types, record_pointer_types, settled_canvas_box, touch_digit,
 )
 from conftest import BUILDS_GRADIO_HERE, free_port
 from webui.pad_value import DATA_URL_PREFIX, decode_value
@@ -259,9 +259,8 @@ def test_six_touch_strokes_all_arrive(pad_url, browser):
     )
     page = ctx.new_page()
     try:
-        box = open_pad(page, pad_url)
-        page.locator("#drawpad canvas.drawpad-canvas").scroll_into_view_if_needed()
-        box = page.locator("#drawpad canvas.drawpad-canvas").bounding_box()
+        open_pad(page, pad_url)
+        box = canvas_box(page)
         scroll0 = page.evaluate("() => window.scrollY")
         record_pointer_types(page)
         cdp = ctx.new_cdp_session(page)

@@ -58,8 +58,6 @@ window.__canvasTops = [];
 """
 
 
-# English: the browser's language. Korean: a browser in neither language gets the server's
-# default, Korean (a Korean browser would get it either way).
 def assert_pad_stayed(page) -> None:
     """The pad stayed where it first appeared while the page worded itself (a few pixels at most,
     the two languages' line heights): a finger already on it would not find it moved. Needs
@@ -68,6 +66,8 @@ def assert_pad_stayed(page) -> None:
     assert max(tops) - min(tops) <= 8, tops
 
 
+# English: the browser's language. Korean: a browser in neither language gets the server's
+# default, Korean (a Korean browser would get it either way).
 @pytest.mark.parametrize("lang, locale", [("ko", "fr-FR"), ("en", "en-US")])
 @pytest.mark.timeout(240)
 def test_each_language_on_a_phone_then_at_tablet_width(app_url, new_context, lang, locale):
