@@ -89,7 +89,6 @@ def setup_training(page, epochs: int, images: int, batch: int) -> None:
     set_number(page, "#train-epochs input", epochs)
     set_number(page, "#train-images input[type=number]", images)
     set_number(page, "#train-batch input", batch)
-    time.sleep(0.5)
 
 
 def train_status(page) -> str:
