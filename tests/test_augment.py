@@ -87,9 +87,12 @@ def test_every_image_comes_once_per_epoch_in_batches_of_the_asked_size(mnist, au
     n, batch_size = CHUNK_IMAGES + 300, 100
     labels = np.arange(n)  # as labels, each image's index: which images came out
     config = TrainConfig(batch_size=batch_size, augment=augment, seed=3)
-    batches = list(make_training_dataset(mnist.x_train[:n], labels, config))
+    dataset = make_training_dataset(mnist.x_train[:n], labels, config)
+    batches = list(dataset)
     sizes = [len(y) for _, y in batches]
     assert sizes == [batch_size] * (n // batch_size) + [n % batch_size]
+    # Keras is told an epoch's length (else it learns it by running out of data, with a warning).
+    assert int(dataset.cardinality()) == len(sizes)
     assert all(x.shape[1:] == (28, 28, 1) for x, _ in batches)
     assert sorted(np.concatenate([y.numpy() for _, y in batches]).tolist()) == labels.tolist()
 

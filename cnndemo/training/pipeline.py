@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cnndemo.training.config import TrainConfig
@@ -41,6 +43,10 @@ def make_training_dataset(images: np.ndarray, labels: np.ndarray, config: TrainC
         dataset = tf.data.Dataset.zip(batches(chunk), seeds).map(
             lambda batch, seed: (handwriting(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
         ).rebatch(config.batch_size)
+        # rebatch loses the count of batches; without it Keras learns an epoch's length only by
+        # running out of data, and says so in the console ("Your input ran out of data;
+        # interrupting training") at the end of every first epoch.
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(math.ceil(len(labels) / config.batch_size)))
     else:
         dataset = batches(config.batch_size)
     if config.augment == "affine":
