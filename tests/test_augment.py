@@ -106,7 +106,7 @@ def test_a_short_training_on_the_mix_improves_on_held_out_writers(mnist):
     test_idx = rng.choice(indices_of_writers(pen, split["test"]), 300, replace=False)
     pen_train = DigitSet(render_digits(pen.strokes, train_idx, seed=1), pen.labels[train_idx], "pen-train")
     pen_test = DigitSet(render_digits(pen.strokes, test_idx, seed=2), pen.labels[test_idx], "pen-test")
-    mnist_part = DigitSet(mnist.x_train[:2400], mnist.y_train[:2400], "mnist-train")
+    mnist_part = DigitSet(mnist.x_train[:1200], mnist.y_train[:1200], "mnist-train")
     sets = TrainingSets("mnist+pen", concat("mix", mnist_part, pen_train),
                         DigitSet(mnist.x_test[:100], mnist.y_test[:100], "val"), {"pen": pen_test})
     config = TrainConfig(model="simplecnn", epochs=2, batch_size=32, augment="handwriting", data="mnist+pen",
