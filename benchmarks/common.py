@@ -253,7 +253,7 @@ def plain_fit(config: Any, callbacks: list, dataset_options: Any = None, digits:
     dataset = make_training_dataset(subset.images, subset.labels, config)
     if dataset_options is not None:
         dataset = dataset.with_options(dataset_options)
-    model.fit(dataset, epochs=config.epochs, verbose=0, callbacks=callbacks)
+    model.fit(dataset, epochs=config.epochs, verbose=0, callbacks=callbacks, shuffle=False)  # as the runner
     return len(subset)
 
 

@@ -98,6 +98,7 @@ def test_every_image_comes_once_per_epoch_in_batches_of_the_asked_size(mnist, au
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::UserWarning")  # nothing for the teacher's console ("ran out of data", "shuffle")
 def test_a_short_training_on_the_mix_improves_on_held_out_writers(mnist):
     pen = load_pendigits()
     split = writer_split()

@@ -171,7 +171,8 @@ def train(
 
     started = time.perf_counter()
     dataset = make_training_dataset(train_set.images, train_set.labels, config)
-    model.fit(dataset, epochs=config.epochs, verbose=0, callbacks=[progress])
+    # shuffle=False: the dataset is shuffled already (Keras would ignore True, with a warning).
+    model.fit(dataset, epochs=config.epochs, verbose=0, callbacks=[progress], shuffle=False)
     result = TrainResult(
         model=model, config=config, status=progress.status, sets=sets, history=progress.history,
         epochs_completed=progress.epochs_completed, images_seen=progress.seen,
